@@ -1,0 +1,37 @@
+#include "destinations/destination.h"
+
+#include "core/error.h"
+#include "destinations/duckdb/duckdb_destination.h"
+
+namespace sluice {
+
+WriteMode ParseWriteMode(const std::string& name) {
+  if (name == "append") return WriteMode::kAppend;
+  if (name == "replace") return WriteMode::kReplace;
+  if (name == "merge") return WriteMode::kMerge;
+  throw UsageError("unknown --mode '" + name + "': use append, replace or merge");
+}
+
+const char* WriteModeName(WriteMode mode) {
+  switch (mode) {
+    case WriteMode::kAppend: return "append";
+    case WriteMode::kReplace: return "replace";
+    case WriteMode::kMerge: return "merge";
+  }
+  return "append";
+}
+
+std::unique_ptr<Destination> OpenDestination(const std::string& uri) {
+  const std::string duckdb_prefix = "duckdb://";
+  if (uri.rfind(duckdb_prefix, 0) == 0) {
+    // duckdb:///x.duckdb -> "x.duckdb" (relative); duckdb:////abs/x.duckdb -> "/abs/x.duckdb".
+    std::string path = uri.substr(duckdb_prefix.size());
+    if (!path.empty() && path[0] == '/') path = path.substr(1);
+    if (path.empty()) throw UsageError("destination '" + uri + "' names no database file");
+    return DuckDbDestination::Open(path);
+  }
+  throw UsageError("unsupported destination '" + uri +
+                   "': use duckdb:///path/to/file.duckdb (more destinations are coming)");
+}
+
+}  // namespace sluice

@@ -1,0 +1,343 @@
+#include "destinations/duckdb/duckdb_destination.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/error.h"
+
+namespace sluice {
+namespace {
+
+constexpr const char* kSequenceColumn = "_sluice_seq";
+
+DataType DataTypeFromDuckDb(const std::string& sql) {
+  if (sql == "BIGINT") return DataType::Of(TypeId::kInt64);
+  if (sql == "BOOLEAN") return DataType::Of(TypeId::kBoolean);
+  if (sql == "DOUBLE") return DataType::Of(TypeId::kDouble);
+  if (sql == "DATE") return DataType::Of(TypeId::kDate);
+  if (sql == "TIMESTAMP") return DataType::Of(TypeId::kTimestamp);
+  if (sql == "TIMESTAMP WITH TIME ZONE") return DataType::Of(TypeId::kTimestampTz);
+  if (sql == "JSON") return DataType::Of(TypeId::kJson);
+  if (sql == "BLOB") return DataType::Of(TypeId::kBinary);
+  if (sql.rfind("DECIMAL(18,", 0) == 0) {
+    return DataType::Decimal(uint8_t(std::stoi(sql.substr(11))));
+  }
+  // VARCHAR, and any type sluice did not create: treat as text (values are cast to text).
+  return DataType::Of(TypeId::kText);
+}
+
+std::string ColumnList(const std::vector<std::string>& names, const std::string& prefix = "") {
+  std::string out;
+  for (size_t i = 0; i < names.size(); i++) {
+    if (i) out += ", ";
+    out += prefix + QuoteIdentifier(names[i]);
+  }
+  return out;
+}
+
+std::string StagingName(const std::string& table) { return "_sluice_stage__" + table; }
+
+}  // namespace
+
+std::unique_ptr<DuckDbDestination> DuckDbDestination::Open(const std::string& path) {
+  return std::unique_ptr<DuckDbDestination>(
+      new DuckDbDestination(std::make_unique<DuckDbConnection>(path)));
+}
+
+DuckDbDestination::DuckDbDestination(std::unique_ptr<DuckDbConnection> connection)
+    : connection_(std::move(connection)) {}
+
+DuckDbDestination::~DuckDbDestination() {
+  if (in_transaction_) Rollback();
+}
+
+void DuckDbDestination::EnsureMetadataTables() {
+  connection_->Execute(
+      "CREATE TABLE IF NOT EXISTS _sluice_loads ("
+      "load_id VARCHAR PRIMARY KEY, pipeline VARCHAR, source VARCHAR, mode VARCHAR, "
+      "status VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, "
+      "rows_per_table JSON, rows_rejected BIGINT, error VARCHAR)");
+  connection_->Execute(
+      "CREATE TABLE IF NOT EXISTS _sluice_rejects ("
+      "load_id VARCHAR, table_name VARCHAR, source VARCHAR, line BIGINT, byte_offset BIGINT, "
+      "column_name VARCHAR, raw VARCHAR, reason VARCHAR)");
+}
+
+void DuckDbDestination::Begin(const LoadPlan& plan) {
+  plan_ = plan;
+  tables_.clear();
+  table_order_.clear();
+  EnsureMetadataTables();
+  connection_->Execute("BEGIN TRANSACTION");
+  in_transaction_ = true;
+}
+
+std::vector<DuckDbDestination::ColumnState> DuckDbDestination::ReadColumns(
+    const std::string& table) {
+  std::vector<ColumnState> columns;
+  for (const auto& row : connection_->Query(
+           "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
+           "current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+           {table})) {
+    ColumnState c;
+    c.name = row.values[0];
+    c.type.type = DataTypeFromDuckDb(row.values[1]);
+    c.digits_known = false;
+    columns.push_back(std::move(c));
+  }
+  return columns;
+}
+
+uint8_t DuckDbDestination::LoadedIntegerDigits(const std::string& table,
+                                               const ColumnState& column) {
+  const auto rows = connection_->Query("SELECT CAST(trunc(max(abs(" +
+                                       QuoteIdentifier(column.name) + "))) AS BIGINT)::VARCHAR FROM " +
+                                       QuoteIdentifier(table));
+  if (rows.empty() || rows[0].nulls[0]) return 0;
+  return uint8_t(rows[0].values[0].size());
+}
+
+DuckDbDestination::TableState& DuckDbDestination::PrepareTable(const Batch& batch) {
+  auto it = tables_.find(batch.table);
+  if (it != tables_.end()) return it->second;
+  TableState& t = tables_[batch.table];
+  t.name = batch.table;
+  table_order_.push_back(batch.table);
+  const bool merge = plan_.mode == WriteMode::kMerge;
+  if (plan_.mode == WriteMode::kReplace) {
+    // Inside the transaction: readers keep seeing the old table until COMMIT.
+    connection_->Execute("DROP TABLE IF EXISTS " + QuoteIdentifier(t.name));
+  }
+  if (merge) {
+    const bool is_root = batch.table == plan_.root_table;
+    if (is_root) {
+      for (const auto& key : plan_.primary_key) {
+        if (batch.FindColumn(key) < 0) {
+          std::string have;
+          for (const auto& n : batch.names) have += (have.empty() ? "" : ", ") + n;
+          throw UsageError("--primary-key column '" + key + "' is not in table '" + t.name +
+                           "' (columns: " + have + ")");
+        }
+      }
+    }
+    t.write_table = StagingName(t.name);
+    connection_->Execute("DROP TABLE IF EXISTS " + QuoteIdentifier(t.write_table));
+  } else {
+    t.write_table = t.name;
+    t.columns = ReadColumns(t.name);
+  }
+  if (t.columns.empty()) {
+    // Create with the batch's columns; ReconcileColumns then finds nothing to add.
+    std::string ddl = "CREATE TABLE " + QuoteIdentifier(t.write_table) + " (";
+    for (size_t i = 0; i < batch.names.size(); i++) {
+      if (i) ddl += ", ";
+      ddl += QuoteIdentifier(batch.names[i]) + " " + SqlTypeName(batch.columns[i].type());
+      t.columns.push_back({batch.names[i], {batch.columns[i].type(), 0}, true});
+    }
+    if (merge) ddl += std::string(", ") + kSequenceColumn + " BIGINT";
+    connection_->Execute(ddl + ")");
+  }
+  t.appender = std::make_unique<TableAppender>(connection_->get(), t.write_table);
+  return t;
+}
+
+void DuckDbDestination::ReconcileColumns(TableState& t, Batch& batch) {
+  for (size_t i = 0; i < batch.names.size(); i++) {
+    Column& col = batch.columns[i];
+    InferredType incoming{col.type(), col.IntegerDigits()};
+    auto it = std::find_if(t.columns.begin(), t.columns.end(),
+                           [&](const ColumnState& c) { return c.name == batch.names[i]; });
+    if (it == t.columns.end()) {
+      t.appender->Close();
+      connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.write_table) + " ADD COLUMN " +
+                           QuoteIdentifier(batch.names[i]) + " " + SqlTypeName(col.type()));
+      t.columns.push_back({batch.names[i], incoming, true});
+      continue;
+    }
+    if (it->type.type == incoming.type) {
+      it->type.int_digits = std::max(it->type.int_digits, incoming.int_digits);
+      continue;
+    }
+    if (!it->digits_known && (it->type.type.id == TypeId::kInt64 ||
+                              it->type.type.id == TypeId::kDecimal)) {
+      it->type.int_digits = LoadedIntegerDigits(t.write_table, *it);
+      it->digits_known = true;
+    }
+    const InferredType joined = Join(it->type, incoming);
+    if (joined.type != it->type.type) {
+      // Earlier rows hold narrower values; DuckDB casts them exactly (text renders canonically).
+      t.appender->Close();
+      const std::string sql_type =
+          it->type.type.id == TypeId::kNull ? SqlTypeName(joined.type) : SqlTypeName(joined.type);
+      connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.write_table) + " ALTER COLUMN " +
+                           QuoteIdentifier(it->name) + " SET DATA TYPE " + sql_type);
+    }
+    it->type = joined;
+    if (joined.type != col.type()) col = col.CastTo(joined.type);
+  }
+}
+
+void DuckDbDestination::Write(Batch& batch) {
+  if (batch.num_rows == 0) return;
+  TableState& t = PrepareTable(batch);
+  ReconcileColumns(t, batch);
+  const bool merge = plan_.mode == WriteMode::kMerge;
+  t.appender->Append(batch, merge ? kSequenceColumn : "", int64_t(t.rows));
+  t.rows += batch.num_rows;
+}
+
+void DuckDbDestination::WriteRejects(const std::vector<RejectedRecord>& rejects) {
+  if (rejects.empty()) return;
+  if (!rejects_appender_) {
+    rejects_appender_ = std::make_unique<TableAppender>(connection_->get(), "_sluice_rejects");
+  }
+  Batch b;
+  b.table = "_sluice_rejects";
+  b.names = {"load_id", "table_name", "source", "line", "byte_offset", "column_name", "raw",
+             "reason"};
+  const DataType text = DataType::Of(TypeId::kText), i64 = DataType::Of(TypeId::kInt64);
+  b.columns = {Column(text), Column(text), Column(text), Column(i64),
+               Column(i64),  Column(text), Column(text), Column(text)};
+  for (const auto& r : rejects) {
+    b.columns[0].AppendString(plan_.load_id);
+    b.columns[1].AppendString(r.table);
+    b.columns[2].AppendString(r.source);
+    if (r.line) {
+      b.columns[3].AppendInt64(int64_t(r.line));
+    } else {
+      b.columns[3].AppendNull();
+    }
+    b.columns[4].AppendInt64(int64_t(r.byte_offset));
+    if (r.column.empty()) {
+      b.columns[5].AppendNull();
+    } else {
+      b.columns[5].AppendString(r.column);
+    }
+    b.columns[6].AppendString(r.raw);
+    b.columns[7].AppendString(r.reason);
+  }
+  b.num_rows = rejects.size();
+  rejects_appender_->Append(b);
+}
+
+void DuckDbDestination::AlignTargetWithStage(TableState& t) {
+  std::vector<ColumnState> target = ReadColumns(t.name);
+  if (target.empty()) {
+    std::string ddl = "CREATE TABLE " + QuoteIdentifier(t.name) + " (";
+    for (size_t i = 0; i < t.columns.size(); i++) {
+      ddl += (i ? ", " : "") + QuoteIdentifier(t.columns[i].name) + " " +
+             SqlTypeName(t.columns[i].type.type);
+    }
+    connection_->Execute(ddl + ")");
+    return;
+  }
+  for (auto& staged : t.columns) {
+    auto it = std::find_if(target.begin(), target.end(),
+                           [&](const ColumnState& c) { return c.name == staged.name; });
+    if (it == target.end()) {
+      connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.name) + " ADD COLUMN " +
+                           QuoteIdentifier(staged.name) + " " + SqlTypeName(staged.type.type));
+      continue;
+    }
+    if (it->type.type == staged.type.type) continue;
+    if (it->type.type.id == TypeId::kInt64 || it->type.type.id == TypeId::kDecimal) {
+      it->type.int_digits = LoadedIntegerDigits(t.name, *it);
+    }
+    const InferredType joined = Join(it->type, staged.type);
+    if (joined.type != it->type.type) {
+      connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.name) + " ALTER COLUMN " +
+                           QuoteIdentifier(it->name) + " SET DATA TYPE " +
+                           SqlTypeName(joined.type));
+    }
+  }
+}
+
+void DuckDbDestination::ApplyMerge(TableState& t) {
+  AlignTargetWithStage(t);
+  std::vector<std::string> names;
+  for (const auto& c : t.columns) names.push_back(c.name);
+  const std::string target = QuoteIdentifier(t.name), stage = QuoteIdentifier(t.write_table);
+  const bool is_root = t.name == plan_.root_table;
+  if (is_root) {
+    std::string match, partition;
+    for (const auto& key : plan_.primary_key) {
+      const std::string k = QuoteIdentifier(key);
+      match += (match.empty() ? "" : " AND ") + target + "." + k + " IS NOT DISTINCT FROM s." + k;
+      partition += (partition.empty() ? "" : ", ") + k;
+    }
+    connection_->Execute("DELETE FROM " + target + " WHERE EXISTS (SELECT 1 FROM " + stage +
+                         " s WHERE " + match + ")");
+    connection_->Execute("INSERT INTO " + target + " (" + ColumnList(names) + ") SELECT " +
+                         ColumnList(names) + " FROM " + stage + " QUALIFY row_number() OVER " +
+                         "(PARTITION BY " + partition + " ORDER BY " + kSequenceColumn +
+                         " DESC) = 1");
+  } else {
+    // A child table: the merged parents' children are replaced by the ones in this load.
+    const std::string parent = t.name.substr(0, t.name.rfind("__"));
+    const bool linked = std::any_of(t.columns.begin(), t.columns.end(), [](const ColumnState& c) {
+      return c.name == "_sluice_parent_id";
+    });
+    if (linked && tables_.count(parent)) {
+      connection_->Execute("DELETE FROM " + target + " WHERE _sluice_parent_id IN (SELECT " +
+                           "_sluice_id FROM " + QuoteIdentifier(tables_[parent].write_table) +
+                           ")");
+    }
+    connection_->Execute("INSERT INTO " + target + " (" + ColumnList(names) + ") SELECT " +
+                         ColumnList(names) + " FROM " + stage);
+  }
+}
+
+void DuckDbDestination::Commit(const LoadRecord& record) {
+  for (const auto& name : table_order_) tables_[name].appender->Close();
+  if (rejects_appender_) rejects_appender_->Close();
+  if (plan_.mode == WriteMode::kMerge) {
+    for (const auto& name : table_order_) ApplyMerge(tables_[name]);
+    for (const auto& name : table_order_) {
+      connection_->Execute("DROP TABLE " + QuoteIdentifier(tables_[name].write_table));
+    }
+  }
+  std::string rows_json = "{";
+  for (const auto& [table, rows] : record.rows_per_table) {
+    if (rows_json.size() > 1) rows_json += ",";
+    rows_json += "\"" + table + "\":" + std::to_string(rows);  // names are normalized identifiers
+  }
+  rows_json += "}";
+  connection_->ExecuteWithParams(
+      "INSERT INTO _sluice_loads VALUES (?, ?, ?, ?, 'committed', make_timestamptz(?::BIGINT), "
+      "make_timestamptz(?::BIGINT), ?, ?::BIGINT, NULL)",
+      {plan_.load_id, plan_.pipeline, record.source, WriteModeName(plan_.mode),
+       std::to_string(record.started_at_micros), std::to_string(record.finished_at_micros),
+       rows_json, std::to_string(record.rows_rejected)});
+  connection_->Execute("COMMIT");
+  in_transaction_ = false;
+  tables_.clear();
+  rejects_appender_.reset();
+}
+
+void DuckDbDestination::Rollback() noexcept {
+  for (auto& [name, t] : tables_) t.appender.reset();
+  rejects_appender_.reset();
+  tables_.clear();
+  if (!in_transaction_) return;
+  in_transaction_ = false;
+  try {
+    connection_->Execute("ROLLBACK");
+  } catch (...) {
+    // The transaction is already gone (DuckDB aborts it on some errors).
+  }
+}
+
+void DuckDbDestination::RecordFailure(const LoadRecord& record, const std::string& error) noexcept {
+  try {
+    EnsureMetadataTables();
+    connection_->ExecuteWithParams(
+        "INSERT INTO _sluice_loads VALUES (?, ?, ?, ?, 'failed', make_timestamptz(?::BIGINT), "
+        "make_timestamptz(?::BIGINT), NULL, ?::BIGINT, ?)",
+        {plan_.load_id, plan_.pipeline, record.source, WriteModeName(plan_.mode),
+         std::to_string(record.started_at_micros), std::to_string(record.finished_at_micros),
+         std::to_string(record.rows_rejected), error});
+  } catch (...) {
+  }
+}
+
+}  // namespace sluice

@@ -1,0 +1,60 @@
+#pragma once
+// The embedded default destination. One load is one DuckDB transaction: tables are created and
+// evolved (ADD COLUMN, ALTER TYPE to a wider type) inside it, data arrives through the appender,
+// the write disposition is applied, and the _sluice_loads record and rejected rows are written
+// before COMMIT. A crash at any point leaves the database as it was before the load.
+#include <map>
+#include <memory>
+#include <string>
+
+#include "destinations/destination.h"
+#include "destinations/duckdb/duckdb_connection.h"
+#include "destinations/duckdb/table_appender.h"
+
+namespace sluice {
+
+class DuckDbDestination final : public Destination {
+ public:
+  static std::unique_ptr<DuckDbDestination> Open(const std::string& path);
+  ~DuckDbDestination() override;
+
+  void Begin(const LoadPlan& plan) override;
+  void Write(Batch& batch) override;
+  void WriteRejects(const std::vector<RejectedRecord>& rejects) override;
+  void Commit(const LoadRecord& record) override;
+  void Rollback() noexcept override;
+  void RecordFailure(const LoadRecord& record, const std::string& error) noexcept override;
+  std::string Describe() const override { return "duckdb:" + connection_->path(); }
+
+ private:
+  struct ColumnState {
+    std::string name;
+    InferredType type;
+    bool digits_known = true;  // false for columns of tables that existed before the load
+  };
+  struct TableState {
+    std::string name;         // the user-visible table
+    std::string write_table;  // where rows are appended (a staging table for merge)
+    std::vector<ColumnState> columns;
+    std::unique_ptr<TableAppender> appender;
+    uint64_t rows = 0;
+  };
+
+  explicit DuckDbDestination(std::unique_ptr<DuckDbConnection> connection);
+  void EnsureMetadataTables();
+  TableState& PrepareTable(const Batch& batch);
+  void ReconcileColumns(TableState& table, Batch& batch);
+  void AlignTargetWithStage(TableState& table);
+  void ApplyMerge(TableState& table);
+  std::vector<ColumnState> ReadColumns(const std::string& table);
+  uint8_t LoadedIntegerDigits(const std::string& table, const ColumnState& column);
+
+  std::unique_ptr<DuckDbConnection> connection_;
+  std::unique_ptr<TableAppender> rejects_appender_;
+  LoadPlan plan_;
+  bool in_transaction_ = false;
+  std::map<std::string, TableState> tables_;
+  std::vector<std::string> table_order_;  // first-written order: parents before children
+};
+
+}  // namespace sluice
