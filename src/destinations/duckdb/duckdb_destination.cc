@@ -82,7 +82,6 @@ std::vector<DuckDbDestination::ColumnState> DuckDbDestination::ReadColumns(
     ColumnState c;
     c.name = row.values[0];
     c.type.type = DataTypeFromDuckDb(row.values[1]);
-    c.digits_known = false;
     columns.push_back(std::move(c));
   }
   return columns;
@@ -132,7 +131,7 @@ DuckDbDestination::TableState& DuckDbDestination::PrepareTable(const Batch& batc
     for (size_t i = 0; i < batch.names.size(); i++) {
       if (i) ddl += ", ";
       ddl += QuoteIdentifier(batch.names[i]) + " " + SqlTypeName(batch.columns[i].type());
-      t.columns.push_back({batch.names[i], {batch.columns[i].type(), 0}, true});
+      t.columns.push_back({batch.names[i], {batch.columns[i].type(), 0}});
     }
     if (merge) ddl += std::string(", ") + kSequenceColumn + " BIGINT";
     connection_->Execute(ddl + ")");
@@ -144,33 +143,30 @@ DuckDbDestination::TableState& DuckDbDestination::PrepareTable(const Batch& batc
 void DuckDbDestination::ReconcileColumns(TableState& t, Batch& batch) {
   for (size_t i = 0; i < batch.names.size(); i++) {
     Column& col = batch.columns[i];
-    InferredType incoming{col.type(), col.IntegerDigits()};
     auto it = std::find_if(t.columns.begin(), t.columns.end(),
                            [&](const ColumnState& c) { return c.name == batch.names[i]; });
     if (it == t.columns.end()) {
       t.appender->Close();
       connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.write_table) + " ADD COLUMN " +
                            QuoteIdentifier(batch.names[i]) + " " + SqlTypeName(col.type()));
-      t.columns.push_back({batch.names[i], incoming, true});
+      t.columns.push_back({batch.names[i], {col.type(), 0}});
       continue;
     }
-    if (it->type.type == incoming.type) {
-      it->type.int_digits = std::max(it->type.int_digits, incoming.int_digits);
-      continue;
-    }
-    if (!it->digits_known && (it->type.type.id == TypeId::kInt64 ||
-                              it->type.type.id == TypeId::kDecimal)) {
+    if (it->type.type == col.type()) continue;  // the common case: nothing to scan
+    // Integer digits decide whether int64/decimal still fit DECIMAL(18); they are only needed
+    // here, so they are measured here (the loaded rows are asked for after a flush).
+    const InferredType incoming{col.type(), col.IntegerDigits()};
+    if (it->type.type.id == TypeId::kInt64 || it->type.type.id == TypeId::kDecimal) {
+      t.appender->Close();
       it->type.int_digits = LoadedIntegerDigits(t.write_table, *it);
-      it->digits_known = true;
     }
     const InferredType joined = Join(it->type, incoming);
     if (joined.type != it->type.type) {
       // Earlier rows hold narrower values; DuckDB casts them exactly (text renders canonically).
       t.appender->Close();
-      const std::string sql_type =
-          it->type.type.id == TypeId::kNull ? SqlTypeName(joined.type) : SqlTypeName(joined.type);
       connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.write_table) + " ALTER COLUMN " +
-                           QuoteIdentifier(it->name) + " SET DATA TYPE " + sql_type);
+                           QuoteIdentifier(it->name) + " SET DATA TYPE " +
+                           SqlTypeName(joined.type));
     }
     it->type = joined;
     if (joined.type != col.type()) col = col.CastTo(joined.type);

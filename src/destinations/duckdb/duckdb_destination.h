@@ -29,8 +29,7 @@ class DuckDbDestination final : public Destination {
  private:
   struct ColumnState {
     std::string name;
-    InferredType type;
-    bool digits_known = true;  // false for columns of tables that existed before the load
+    InferredType type;  // int_digits is measured only when a join needs it
   };
   struct TableState {
     std::string name;         // the user-visible table
