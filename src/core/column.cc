@@ -33,14 +33,30 @@ void Column::AppendValueAsText(size_t row, std::string* out) const {
   char buf[64];
   size_t n = 0;
   switch (type_.id) {
-    case TypeId::kBoolean: out->append(GetBoolean(row) ? "true" : "false"); return;
-    case TypeId::kInt64: n = size_t(std::to_chars(buf, buf + 64, GetInt64(row)).ptr - buf); break;
-    case TypeId::kDecimal: n = FormatDecimal(GetInt64(row), type_.scale, buf); break;
-    case TypeId::kDouble: n = size_t(std::to_chars(buf, buf + 64, GetDouble(row)).ptr - buf); break;
-    case TypeId::kDate: n = FormatDate(GetDate(row), buf); break;
-    case TypeId::kTimestamp: n = FormatTimestamp(GetInt64(row), false, buf); break;
-    case TypeId::kTimestampTz: n = FormatTimestamp(GetInt64(row), true, buf); break;
-    default: out->append(GetString(row)); return;
+    case TypeId::kBoolean:
+      out->append(GetBoolean(row) ? "true" : "false");
+      return;
+    case TypeId::kInt64:
+      n = size_t(std::to_chars(buf, buf + 64, GetInt64(row)).ptr - buf);
+      break;
+    case TypeId::kDecimal:
+      n = FormatDecimal(GetInt64(row), type_.scale, buf);
+      break;
+    case TypeId::kDouble:
+      n = size_t(std::to_chars(buf, buf + 64, GetDouble(row)).ptr - buf);
+      break;
+    case TypeId::kDate:
+      n = FormatDate(GetDate(row), buf);
+      break;
+    case TypeId::kTimestamp:
+      n = FormatTimestamp(GetInt64(row), false, buf);
+      break;
+    case TypeId::kTimestampTz:
+      n = FormatTimestamp(GetInt64(row), true, buf);
+      break;
+    default:
+      out->append(GetString(row));
+      return;
   }
   out->append(buf, n);
 }
@@ -76,9 +92,9 @@ Column Column::CastTo(DataType to) const {
           }
           result.AppendToHeap("\"");
           result.FinishString();
-        } else if (to.id == TypeId::kJson && (type_.id == TypeId::kDate ||
-                                              type_.id == TypeId::kTimestamp ||
-                                              type_.id == TypeId::kTimestampTz)) {
+        } else if (to.id == TypeId::kJson &&
+                   (type_.id == TypeId::kDate || type_.id == TypeId::kTimestamp ||
+                    type_.id == TypeId::kTimestampTz)) {
           result.AppendString("\"" + text + "\"");
         } else {
           result.AppendString(text);
@@ -103,7 +119,9 @@ Column Column::CastTo(DataType to) const {
       case TypeId::kTimestamp:  // from date
         result.AppendTimestamp(int64_t(GetDate(i)) * 86400000000LL);
         break;
-      default: result.AppendSlot(slots_[i]); break;
+      default:
+        result.AppendSlot(slots_[i]);
+        break;
     }
   }
   return result;

@@ -103,7 +103,7 @@ class Column {
   }
 
   DataType type_;
-  std::vector<uint8_t> valid_;  // one byte per row: 1 = value, 0 = NULL
+  std::vector<uint8_t> valid_;   // one byte per row: 1 = value, 0 = NULL
   std::vector<uint64_t> slots_;  // fixed-width values
   std::vector<uint32_t> ends_;   // variable-width values: end offset of each value in heap_
   std::string heap_;

@@ -29,9 +29,17 @@ class Error : public std::runtime_error {
   bool retriable_;
 };
 
-inline Error UsageError(std::string m) { return Error(ErrorKind::kUsage, std::move(m)); }
-inline Error InputError(std::string m) { return Error(ErrorKind::kInput, std::move(m)); }
-inline Error DestinationError(std::string m) { return Error(ErrorKind::kDestination, std::move(m)); }
-inline Error IoError(std::string m) { return Error(ErrorKind::kIo, std::move(m)); }
+inline Error UsageError(std::string m) {
+  return Error(ErrorKind::kUsage, std::move(m));
+}
+inline Error InputError(std::string m) {
+  return Error(ErrorKind::kInput, std::move(m));
+}
+inline Error DestinationError(std::string m) {
+  return Error(ErrorKind::kDestination, std::move(m));
+}
+inline Error IoError(std::string m) {
+  return Error(ErrorKind::kIo, std::move(m));
+}
 
 }  // namespace sluice

@@ -8,8 +8,12 @@
 namespace sluice {
 namespace {
 
-inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
+inline bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+inline char Lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? char(c + 32) : c;
+}
 
 bool EqualsIgnoreCase(std::string_view s, std::string_view lower) {
   if (s.size() != lower.size()) return false;
@@ -32,7 +36,9 @@ bool Digits(std::string_view s, size_t pos, size_t n, unsigned* out) {
   return true;
 }
 
-bool IsLeap(unsigned y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool IsLeap(unsigned y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 unsigned DaysInMonth(unsigned y, unsigned m) {
   static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
@@ -40,8 +46,8 @@ unsigned DaysInMonth(unsigned y, unsigned m) {
 
 bool ParseDateAt(std::string_view s, int32_t* days) {
   unsigned y, m, d;
-  if (s.size() < 10 || !Digits(s, 0, 4, &y) || s[4] != '-' || !Digits(s, 5, 2, &m) ||
-      s[7] != '-' || !Digits(s, 8, 2, &d)) {
+  if (s.size() < 10 || !Digits(s, 0, 4, &y) || s[4] != '-' || !Digits(s, 5, 2, &m) || s[7] != '-' ||
+      !Digits(s, 8, 2, &d)) {
     return false;
   }
   if (m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) return false;
@@ -69,11 +75,16 @@ bool ParseBoolean(std::string_view s, bool* out) {
       if (c == 'f' || c == 'n') return *out = false, true;
       return false;
     }
-    case 2: return EqualsIgnoreCase(s, "no") ? (*out = false, true) : false;
-    case 3: return EqualsIgnoreCase(s, "yes") ? (*out = true, true) : false;
-    case 4: return EqualsIgnoreCase(s, "true") ? (*out = true, true) : false;
-    case 5: return EqualsIgnoreCase(s, "false") ? (*out = false, true) : false;
-    default: return false;
+    case 2:
+      return EqualsIgnoreCase(s, "no") ? (*out = false, true) : false;
+    case 3:
+      return EqualsIgnoreCase(s, "yes") ? (*out = true, true) : false;
+    case 4:
+      return EqualsIgnoreCase(s, "true") ? (*out = true, true) : false;
+    case 5:
+      return EqualsIgnoreCase(s, "false") ? (*out = false, true) : false;
+    default:
+      return false;
   }
 }
 
@@ -139,7 +150,9 @@ bool ParseDouble(std::string_view s, double* out) {
   return result.ec == std::errc() && result.ptr == last;
 }
 
-bool ParseDate(std::string_view s, int32_t* days) { return s.size() == 10 && ParseDateAt(s, days); }
+bool ParseDate(std::string_view s, int32_t* days) {
+  return s.size() == 10 && ParseDateAt(s, days);
+}
 
 bool ParseTimestamp(std::string_view s, int64_t* micros, bool* has_zone) {
   int32_t days;
@@ -254,8 +267,9 @@ size_t FormatTimestamp(int64_t micros, bool utc, char* out) {
   if (rem < 0) rem += 86400000000LL, days--;
   size_t n = FormatDate(int32_t(days), out);
   const int64_t secs = rem / 1000000, frac = rem % 1000000;
-  n += size_t(std::snprintf(out + n, 24, " %02lld:%02lld:%02lld", static_cast<long long>(secs / 3600),
-                            static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60)));
+  n += size_t(
+      std::snprintf(out + n, 24, " %02lld:%02lld:%02lld", static_cast<long long>(secs / 3600),
+                    static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60)));
   if (frac) n += size_t(std::snprintf(out + n, 8, ".%06lld", static_cast<long long>(frac)));
   if (utc) n += size_t(std::snprintf(out + n, 4, "+00"));
   return n;

@@ -32,8 +32,8 @@ InferredType ClassifyText(std::string_view s);
 int32_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
 
 // Canonical text renderings, used when a typed value must become text (cast up to text).
-size_t FormatDate(int32_t days, char* out);          // 10 chars
-size_t FormatTimestamp(int64_t micros, bool utc, char* out);  // up to 32 chars
+size_t FormatDate(int32_t days, char* out);                        // 10 chars
+size_t FormatTimestamp(int64_t micros, bool utc, char* out);       // up to 32 chars
 size_t FormatDecimal(int64_t unscaled, uint8_t scale, char* out);  // up to 21 chars
 
 }  // namespace sluice

@@ -14,9 +14,12 @@ WriteMode ParseWriteMode(const std::string& name) {
 
 const char* WriteModeName(WriteMode mode) {
   switch (mode) {
-    case WriteMode::kAppend: return "append";
-    case WriteMode::kReplace: return "replace";
-    case WriteMode::kMerge: return "merge";
+    case WriteMode::kAppend:
+      return "append";
+    case WriteMode::kReplace:
+      return "replace";
+    case WriteMode::kMerge:
+      return "merge";
   }
   return "append";
 }

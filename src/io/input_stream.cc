@@ -193,7 +193,8 @@ class DecodingInput final : public InputStream {
  private:
   void Encode(unsigned char b) {
     uint32_t cp = b;
-    if (encoding_ == TextEncoding::kWindows1252 && b >= 0x80 && b < 0xA0) cp = kCp1252High[b - 0x80];
+    if (encoding_ == TextEncoding::kWindows1252 && b >= 0x80 && b < 0xA0)
+      cp = kCp1252High[b - 0x80];
     if (cp < 0x80) {
       pending_.push_back(char(cp));
     } else if (cp < 0x800) {

@@ -61,7 +61,9 @@ bool AppendTextAs(DataType type, std::string_view value, Column* column) {
     case TypeId::kNull:
     case TypeId::kText:
     case TypeId::kJson:
-    case TypeId::kBinary: column->AppendString(value); return true;
+    case TypeId::kBinary:
+      column->AppendString(value);
+      return true;
   }
   return false;
 }

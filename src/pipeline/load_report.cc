@@ -16,11 +16,21 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -96,13 +106,15 @@ std::string RenderHumanReport(const LoadReport& r) {
                   static_cast<unsigned long long>(t.rows_loaded));
     out += buf;
     if (t.rows_rejected) {
-      std::snprintf(buf, sizeof buf, "  %llu rejected", static_cast<unsigned long long>(t.rows_rejected));
+      std::snprintf(buf, sizeof buf, "  %llu rejected",
+                    static_cast<unsigned long long>(t.rows_rejected));
       out += buf;
     }
     out += "\n";
   }
   if (r.rows_rejected) {
-    std::snprintf(buf, sizeof buf, "%llu rejected rows are in table _sluice_rejects (load_id '%s'); first ones:\n",
+    std::snprintf(buf, sizeof buf,
+                  "%llu rejected rows are in table _sluice_rejects (load_id '%s'); first ones:\n",
                   static_cast<unsigned long long>(r.rows_rejected), r.load_id.c_str());
     out += buf;
     for (const auto& rej : r.first_rejects) {

@@ -25,8 +25,8 @@ struct LoadReport {
   int64_t started_at_micros = 0;
   int64_t finished_at_micros = 0;
   uint64_t files = 0;
-  uint64_t bytes_read = 0;    // storage bytes (compressed size for .gz / .zst)
-  uint64_t bytes_decoded = 0;  // after decompression and decoding
+  uint64_t bytes_read = 0;                    // storage bytes (compressed size for .gz / .zst)
+  uint64_t bytes_decoded = 0;                 // after decompression and decoding
   std::map<std::string, TableReport> tables;  // in name order
   uint64_t rows_rejected = 0;
   std::vector<RejectedRecord> first_rejects;  // a few examples for the human summary

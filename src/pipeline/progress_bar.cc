@@ -7,8 +7,10 @@
 namespace sluice {
 
 ProgressBar::ProgressBar(bool enabled, int64_t total_bytes)
-    : enabled_(enabled && isatty(STDERR_FILENO)), total_bytes_(total_bytes),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : enabled_(enabled && isatty(STDERR_FILENO)),
+      total_bytes_(total_bytes),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
 
 void ProgressBar::Update(uint64_t rows, uint64_t stored_bytes) {
   if (!enabled_) return;

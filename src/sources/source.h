@@ -25,10 +25,10 @@ struct InputFile {
 // A piece of one input file, cut at a record boundary, already decompressed and decoded to
 // UTF-8. `data` has at least kChunkPadding readable bytes after data.size() (for SIMD parsers).
 struct RawChunk {
-  uint64_t sequence = 0;     // position in the whole input, from 0
-  size_t file_index = 0;     // into Source::files()
+  uint64_t sequence = 0;  // position in the whole input, from 0
+  size_t file_index = 0;  // into Source::files()
   bool first_in_file = false;
-  uint64_t byte_offset = 0;  // offset of data[0] in the decoded file
+  uint64_t byte_offset = 0;   // offset of data[0] in the decoded file
   uint64_t stored_bytes = 0;  // storage bytes consumed for this chunk (progress)
   std::string data;
 };
@@ -38,7 +38,7 @@ struct ParsedChunk {
   uint64_t sequence = 0;
   size_t file_index = 0;
   bool first_in_file = false;
-  uint64_t lines = 0;         // physical line breaks in the chunk, to number later chunks' lines
+  uint64_t lines = 0;  // physical line breaks in the chunk, to number later chunks' lines
   uint64_t stored_bytes = 0;
   std::vector<Batch> batches;  // at most one per table
   // Rejected records; their `line` is relative to the chunk (1 = the chunk's first line). The

@@ -65,9 +65,9 @@ void PrepareAndBind(duckdb_connection con, const std::string& sql,
   for (size_t i = 0; i < params.size(); i++) {
     const bool is_null = i < nulls.size() && nulls[i];
     const duckdb_state rc =
-        is_null ? duckdb_bind_null(prepared->stmt, i + 1)
-                : duckdb_bind_varchar_length(prepared->stmt, i + 1, params[i].data(),
-                                             params[i].size());
+        is_null
+            ? duckdb_bind_null(prepared->stmt, i + 1)
+            : duckdb_bind_varchar_length(prepared->stmt, i + 1, params[i].data(), params[i].size());
     if (rc != DuckDBSuccess) throw DestinationError("DuckDB: cannot bind parameter");
   }
 }

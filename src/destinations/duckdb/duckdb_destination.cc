@@ -35,7 +35,9 @@ std::string ColumnList(const std::vector<std::string>& names, const std::string&
   return out;
 }
 
-std::string StagingName(const std::string& table) { return "_sluice_stage__" + table; }
+std::string StagingName(const std::string& table) {
+  return "_sluice_stage__" + table;
+}
 
 }  // namespace
 
@@ -89,9 +91,8 @@ std::vector<DuckDbDestination::ColumnState> DuckDbDestination::ReadColumns(
 
 uint8_t DuckDbDestination::LoadedIntegerDigits(const std::string& table,
                                                const ColumnState& column) {
-  const auto rows = connection_->Query("SELECT CAST(trunc(max(abs(" +
-                                       QuoteIdentifier(column.name) + "))) AS BIGINT)::VARCHAR FROM " +
-                                       QuoteIdentifier(table));
+  const auto rows = connection_->Query("SELECT CAST(trunc(max(abs(" + QuoteIdentifier(column.name) +
+                                       "))) AS BIGINT)::VARCHAR FROM " + QuoteIdentifier(table));
   if (rows.empty() || rows[0].nulls[0]) return 0;
   return uint8_t(rows[0].values[0].size());
 }
@@ -189,8 +190,8 @@ void DuckDbDestination::WriteRejects(const std::vector<RejectedRecord>& rejects)
   }
   Batch b;
   b.table = "_sluice_rejects";
-  b.names = {"load_id", "table_name", "source", "line", "byte_offset", "column_name", "raw",
-             "reason"};
+  b.names = {"load_id",     "table_name",  "source", "line",
+             "byte_offset", "column_name", "raw",    "reason"};
   const DataType text = DataType::Of(TypeId::kText), i64 = DataType::Of(TypeId::kInt64);
   b.columns = {Column(text), Column(text), Column(text), Column(i64),
                Column(i64),  Column(text), Column(text), Column(text)};
@@ -275,8 +276,7 @@ void DuckDbDestination::ApplyMerge(TableState& t) {
     });
     if (linked && tables_.count(parent)) {
       connection_->Execute("DELETE FROM " + target + " WHERE _sluice_parent_id IN (SELECT " +
-                           "_sluice_id FROM " + QuoteIdentifier(tables_[parent].write_table) +
-                           ")");
+                           "_sluice_id FROM " + QuoteIdentifier(tables_[parent].write_table) + ")");
     }
     connection_->Execute("INSERT INTO " + target + " (" + ColumnList(names) + ") SELECT " +
                          ColumnList(names) + " FROM " + stage);

@@ -26,11 +26,20 @@ Batch MakeBatch(const std::string& table, std::vector<std::string> names,
       }
       const std::string v = row[c];
       switch (types[c].id) {
-        case TypeId::kInt64: col.AppendInt64(std::stoll(v)); break;
-        case TypeId::kDouble: col.AppendDouble(std::stod(v)); break;
-        case TypeId::kDecimal: col.AppendDecimal(std::stoll(v)); break;  // unscaled
-        case TypeId::kBoolean: col.AppendBoolean(v == "true"); break;
-        default: col.AppendString(v);
+        case TypeId::kInt64:
+          col.AppendInt64(std::stoll(v));
+          break;
+        case TypeId::kDouble:
+          col.AppendDouble(std::stod(v));
+          break;
+        case TypeId::kDecimal:
+          col.AppendDecimal(std::stoll(v));
+          break;  // unscaled
+        case TypeId::kBoolean:
+          col.AppendBoolean(v == "true");
+          break;
+        default:
+          col.AppendString(v);
       }
     }
   }
@@ -89,9 +98,9 @@ const DataType kInt = DataType::Of(TypeId::kInt64);
 const DataType kText = DataType::Of(TypeId::kText);
 
 TEST_F(DuckDbDestinationTest, CreatesTableWithInferredTypesAndAppends) {
-  Load(WriteMode::kAppend, {MakeBatch("t", {"id", "name", "price"},
-                                      {kInt, kText, DataType::Decimal(2)},
-                                      {{"1", "a", "1050"}, {"2", nullptr, "-5"}})});
+  Load(WriteMode::kAppend,
+       {MakeBatch("t", {"id", "name", "price"}, {kInt, kText, DataType::Decimal(2)},
+                  {{"1", "a", "1050"}, {"2", nullptr, "-5"}})});
   EXPECT_EQ(Rows("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name='t' "
                  "ORDER BY column_index"),
             (std::vector<std::string>{"id|BIGINT", "name|VARCHAR", "price|DECIMAL(18,2)"}));
@@ -175,8 +184,8 @@ TEST_F(DuckDbDestinationTest, RollbackLeavesNothingBehind) {
 }
 
 TEST_F(DuckDbDestinationTest, HostileIdentifiersAreQuoted) {
-  Load(WriteMode::kAppend, {MakeBatch("t", {"we\"ird; DROP TABLE t", "select"}, {kInt, kText},
-                                      {{"1", "ok"}})});
+  Load(WriteMode::kAppend,
+       {MakeBatch("t", {"we\"ird; DROP TABLE t", "select"}, {kInt, kText}, {{"1", "ok"}})});
   EXPECT_EQ(Rows("SELECT \"select\" FROM t"), std::vector<std::string>{"ok"});
 }
 

@@ -17,8 +17,8 @@ TableAppender::~TableAppender() {
 void TableAppender::Check(duckdb_state state, const char* what) {
   if (state == DuckDBSuccess) return;
   std::string message = appender_ ? duckdb_appender_error(appender_) : "";
-  throw DestinationError("DuckDB " + std::string(what) + " on table \"" + table_ + "\": " +
-                         (message.empty() ? "failed" : message));
+  throw DestinationError("DuckDB " + std::string(what) + " on table \"" + table_ +
+                         "\": " + (message.empty() ? "failed" : message));
 }
 
 void TableAppender::Close() {

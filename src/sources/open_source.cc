@@ -1,0 +1,70 @@
+#include "sources/open_source.h"
+
+#include "core/error.h"
+#include "core/identifiers.h"
+#include "formats/csv/csv_source.h"
+#include "formats/json/json_source.h"
+#include "io/glob.h"
+
+namespace sluice {
+namespace {
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+std::string Lower(std::string s) {
+  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+}  // namespace
+
+InputFormat ParseInputFormat(const std::string& name) {
+  if (name == "auto") return InputFormat::kAuto;
+  if (name == "csv" || name == "tsv") return InputFormat::kCsv;
+  if (name == "jsonl" || name == "ndjson") return InputFormat::kJsonLines;
+  if (name == "json") return InputFormat::kJson;
+  throw UsageError("unknown --format '" + name + "': use csv, jsonl or json");
+}
+
+InputFormat FormatFromPath(const std::string& path) {
+  const std::string p = Lower(StripCompressionSuffix(path));
+  if (EndsWith(p, ".csv") || EndsWith(p, ".tsv") || EndsWith(p, ".txt") || EndsWith(p, ".psv")) {
+    return InputFormat::kCsv;
+  }
+  if (EndsWith(p, ".jsonl") || EndsWith(p, ".ndjson")) return InputFormat::kJsonLines;
+  if (EndsWith(p, ".json")) return InputFormat::kJson;
+  return InputFormat::kAuto;
+}
+
+std::string TableNameFromPath(const std::string& path) {
+  std::string name = StripCompressionSuffix(path);
+  const size_t slash = name.find_last_of('/');
+  if (slash != std::string::npos) name = name.substr(slash + 1);
+  const size_t dot = name.find('.');
+  if (dot != std::string::npos && dot > 0) name = name.substr(0, dot);
+  name = NormalizeIdentifier(name);
+  return name.empty() ? "data" : name;
+}
+
+std::unique_ptr<Source> OpenSource(const std::string& pattern, SourceOptions options) {
+  std::vector<InputFile> files = ExpandSourcePattern(pattern);
+  InputFormat format = options.format;
+  if (format == InputFormat::kAuto) format = FormatFromPath(files[0].path);
+  if (format == InputFormat::kAuto) {
+    throw UsageError("cannot tell the format of '" + files[0].path +
+                     "' from its name: pass --format csv, jsonl or json");
+  }
+  std::string table =
+      options.table.empty() ? TableNameFromPath(files[0].path) : NormalizeIdentifier(options.table);
+  if (table.empty()) throw UsageError("--table '" + options.table + "' has no usable characters");
+  if (format == InputFormat::kCsv) {
+    options.csv.table = table;
+    return MakeCsvSource(std::move(files), std::move(options.csv));
+  }
+  options.json.table = table;
+  options.json.layout =
+      format == InputFormat::kJsonLines ? JsonOptions::Layout::kLines : JsonOptions::Layout::kAuto;
+  return MakeJsonSource(std::move(files), std::move(options.json));
+}
+
+}  // namespace sluice
