@@ -80,7 +80,7 @@ measure() {  # tool kind file db table
   rm -rf "$db" "$db.wal" "$db.tmp"
   local cmd
   if [[ $tool == sluice ]]; then
-    cmd=("$SLUICE" load "$file" "duckdb://$db" --table "$table" --mode replace --report json)
+    cmd=("$SLUICE" load "$file" "duckdb:///$db" --table "$table" --mode replace --report json)
   else
     cmd=("$PEER" "$kind" "$file" "$db" "$table")
   fi

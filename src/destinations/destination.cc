@@ -29,9 +29,14 @@ std::unique_ptr<Destination> OpenDestination(const std::string& uri) {
   if (uri.rfind(duckdb_prefix, 0) == 0) {
     // duckdb:///x.duckdb -> "x.duckdb" (relative); duckdb:////abs/x.duckdb -> "/abs/x.duckdb".
     std::string path = uri.substr(duckdb_prefix.size());
+    std::string query;
+    if (const size_t q = path.find('?'); q != std::string::npos) {
+      query = path.substr(q + 1);
+      path.resize(q);
+    }
     if (!path.empty() && path[0] == '/') path = path.substr(1);
     if (path.empty()) throw UsageError("destination '" + uri + "' names no database file");
-    return DuckDbDestination::Open(path);
+    return DuckDbDestination::Open(path, DuckDbOptions::Parse(query));
   }
   throw UsageError("unsupported destination '" + uri +
                    "': use duckdb:///path/to/file.duckdb (more destinations are coming)");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <regex>
 
 #include "core/error.h"
 
@@ -35,19 +36,47 @@ std::string ColumnList(const std::vector<std::string>& names, const std::string&
   return out;
 }
 
+constexpr const char* kStagingPrefix = "_sluice_stage__";
 std::string StagingName(const std::string& table) {
-  return "_sluice_stage__" + table;
+  return kStagingPrefix + table;
 }
 
 }  // namespace
 
-std::unique_ptr<DuckDbDestination> DuckDbDestination::Open(const std::string& path) {
-  return std::unique_ptr<DuckDbDestination>(
-      new DuckDbDestination(std::make_unique<DuckDbConnection>(path)));
+DuckDbOptions DuckDbOptions::Parse(const std::string& query) {
+  DuckDbOptions options;
+  size_t start = 0;
+  while (start < query.size()) {
+    size_t end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    const std::string pair = query.substr(start, end - start);
+    const size_t eq = pair.find('=');
+    const std::string key = pair.substr(0, eq);
+    const std::string value = eq == std::string::npos ? "" : pair.substr(eq + 1);
+    if (key == "buffer_limit") {
+      // Spliced into SET below, so only a plain size is accepted.
+      static const std::regex kSize("[0-9]+(\\.[0-9]+)?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)");
+      if (!std::regex_match(value, kSize)) {
+        throw UsageError("duckdb buffer_limit '" + value + "' is not a size like 128MB or 2GB");
+      }
+      options.buffer_limit = value;
+    } else {
+      throw UsageError("unknown duckdb destination setting '" + key + "' (known: buffer_limit)");
+    }
+    start = end + 1;
+  }
+  return options;
 }
 
-DuckDbDestination::DuckDbDestination(std::unique_ptr<DuckDbConnection> connection)
-    : connection_(std::move(connection)) {}
+std::unique_ptr<DuckDbDestination> DuckDbDestination::Open(const std::string& path,
+                                                           DuckDbOptions options) {
+  return std::unique_ptr<DuckDbDestination>(
+      new DuckDbDestination(std::make_unique<DuckDbConnection>(path), std::move(options)));
+}
+
+DuckDbDestination::DuckDbDestination(std::unique_ptr<DuckDbConnection> connection,
+                                     DuckDbOptions options)
+    : connection_(std::move(connection)), options_(std::move(options)) {}
 
 DuckDbDestination::~DuckDbDestination() {
   if (in_transaction_) Rollback();
@@ -65,13 +94,32 @@ void DuckDbDestination::EnsureMetadataTables() {
       "column_name VARCHAR, raw VARCHAR, reason VARCHAR)");
 }
 
+bool DuckDbDestination::Staged() const {
+  return plan_.mode != WriteMode::kAppend;
+}
+
+void DuckDbDestination::DropStagingTables() {
+  // Left behind only by a load that was killed; a DuckDB file has one writer process at a time,
+  // so any staging table found here is stale.
+  for (const auto& row : connection_->Query(
+           "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND "
+           "schema_name = 'main' AND starts_with(table_name, ?)",
+           {std::string(kStagingPrefix)})) {
+    connection_->Execute("DROP TABLE IF EXISTS " + QuoteIdentifier(row.values[0]));
+  }
+}
+
 void DuckDbDestination::Begin(const LoadPlan& plan) {
   plan_ = plan;
   tables_.clear();
   table_order_.clear();
   EnsureMetadataTables();
-  connection_->Execute("BEGIN TRANSACTION");
-  in_transaction_ = true;
+  DropStagingTables();
+  connection_->Execute("SET memory_limit = '" + options_.buffer_limit + "'");
+  if (!Staged()) {
+    connection_->Execute("BEGIN TRANSACTION");
+    in_transaction_ = true;
+  }
 }
 
 std::vector<DuckDbDestination::ColumnState> DuckDbDestination::ReadColumns(
@@ -104,10 +152,6 @@ DuckDbDestination::TableState& DuckDbDestination::PrepareTable(const Batch& batc
   t.name = batch.table;
   table_order_.push_back(batch.table);
   const bool merge = plan_.mode == WriteMode::kMerge;
-  if (plan_.mode == WriteMode::kReplace) {
-    // Inside the transaction: readers keep seeing the old table until COMMIT.
-    connection_->Execute("DROP TABLE IF EXISTS " + QuoteIdentifier(t.name));
-  }
   if (merge) {
     const bool is_root = batch.table == plan_.root_table;
     if (is_root) {
@@ -120,6 +164,8 @@ DuckDbDestination::TableState& DuckDbDestination::PrepareTable(const Batch& batc
         }
       }
     }
+  }
+  if (Staged()) {
     t.write_table = StagingName(t.name);
     connection_->Execute("DROP TABLE IF EXISTS " + QuoteIdentifier(t.write_table));
   } else {
@@ -186,7 +232,14 @@ void DuckDbDestination::Write(Batch& batch) {
 void DuckDbDestination::WriteRejects(const std::vector<RejectedRecord>& rejects) {
   if (rejects.empty()) return;
   if (!rejects_appender_) {
-    rejects_appender_ = std::make_unique<TableAppender>(connection_->get(), "_sluice_rejects");
+    std::string target = "_sluice_rejects";
+    if (Staged()) {
+      // Staged loads write outside the final transaction: rejects wait beside the data.
+      target = StagingName(target);
+      connection_->Execute("CREATE TABLE " + QuoteIdentifier(target) +
+                           " AS SELECT * FROM _sluice_rejects LIMIT 0");
+    }
+    rejects_appender_ = std::make_unique<TableAppender>(connection_->get(), target);
   }
   Batch b;
   b.table = "_sluice_rejects";
@@ -283,14 +336,49 @@ void DuckDbDestination::ApplyMerge(TableState& t) {
   }
 }
 
+void DuckDbDestination::ReplaceFromStage(TableState& t) {
+  // DROP + RENAME inside the commit transaction: readers see the old table until COMMIT, then
+  // the new one; never an empty or half-filled table.
+  connection_->Execute("DROP TABLE IF EXISTS " + QuoteIdentifier(t.name));
+  connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.write_table) + " RENAME TO " +
+                       QuoteIdentifier(t.name));
+}
+
+void DuckDbDestination::DropStaleChildTables() {
+  // Replacing a parent replaces its whole family: child tables that this load did not produce
+  // (e.g. every array was empty) would otherwise keep rows of parents that no longer exist.
+  for (const auto& row : connection_->Query(
+           "SELECT DISTINCT table_name FROM duckdb_columns() WHERE database_name = "
+           "current_database() AND schema_name = 'main' AND column_name = '_sluice_parent_id' "
+           "AND starts_with(table_name, ?)",
+           {plan_.root_table + "__"})) {
+    if (!tables_.count(row.values[0])) {
+      connection_->Execute("DROP TABLE " + QuoteIdentifier(row.values[0]));
+    }
+  }
+}
+
 void DuckDbDestination::Commit(const LoadRecord& record) {
   for (const auto& name : table_order_) tables_[name].appender->Close();
   if (rejects_appender_) rejects_appender_->Close();
-  if (plan_.mode == WriteMode::kMerge) {
+  connection_->Execute("RESET memory_limit");
+  if (!in_transaction_) {
+    connection_->Execute("BEGIN TRANSACTION");
+    in_transaction_ = true;
+  }
+  if (plan_.mode == WriteMode::kReplace) {
+    for (const auto& name : table_order_) ReplaceFromStage(tables_[name]);
+    DropStaleChildTables();
+  } else if (plan_.mode == WriteMode::kMerge) {
     for (const auto& name : table_order_) ApplyMerge(tables_[name]);
     for (const auto& name : table_order_) {
       connection_->Execute("DROP TABLE " + QuoteIdentifier(tables_[name].write_table));
     }
+  }
+  if (rejects_appender_ && Staged()) {
+    const std::string stage = QuoteIdentifier(StagingName("_sluice_rejects"));
+    connection_->Execute("INSERT INTO _sluice_rejects SELECT * FROM " + stage);
+    connection_->Execute("DROP TABLE " + stage);
   }
   std::string rows_json = "{";
   for (const auto& [table, rows] : record.rows_per_table) {
@@ -314,12 +402,18 @@ void DuckDbDestination::Rollback() noexcept {
   for (auto& [name, t] : tables_) t.appender.reset();
   rejects_appender_.reset();
   tables_.clear();
-  if (!in_transaction_) return;
-  in_transaction_ = false;
   try {
-    connection_->Execute("ROLLBACK");
+    if (in_transaction_) {
+      in_transaction_ = false;
+      connection_->Execute("ROLLBACK");
+    }
   } catch (...) {
     // The transaction is already gone (DuckDB aborts it on some errors).
+  }
+  try {
+    DropStagingTables();
+  } catch (...) {
+    // Best effort: the next load drops stale staging tables first.
   }
 }
 

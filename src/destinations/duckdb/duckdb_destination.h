@@ -1,8 +1,8 @@
 #pragma once
-// The embedded default destination. One load is one DuckDB transaction: tables are created and
-// evolved (ADD COLUMN, ALTER TYPE to a wider type) inside it, data arrives through the appender,
-// the write disposition is applied, and the _sluice_loads record and rejected rows are written
-// before COMMIT. A crash at any point leaves the database as it was before the load.
+// The embedded default destination. A load commits in one DuckDB transaction: tables are created
+// and evolved (ADD COLUMN, ALTER TYPE to a wider type) inside it, data arrives through the
+// appender, the write disposition is applied, and the _sluice_loads record and rejected rows are
+// written before COMMIT. A crash at any point leaves the database as it was before the load.
 #include <map>
 #include <memory>
 #include <string>
@@ -13,9 +13,21 @@
 
 namespace sluice {
 
+// Settings from the destination URI's query string (duckdb:///x.duckdb?buffer_limit=256MB).
+struct DuckDbOptions {
+  // DuckDB's memory limit while rows stream in. Blocks DuckDB has already written to the file
+  // are evicted beyond it, which keeps the loader's memory flat; queries at commit (merge) run
+  // with DuckDB's default limit. A size like 128MB, 1GB.
+  std::string buffer_limit = "128MB";
+
+  // Parses "key=value&key=value"; throws a usage error for unknown keys or bad values.
+  static DuckDbOptions Parse(const std::string& query);
+};
+
 class DuckDbDestination final : public Destination {
  public:
-  static std::unique_ptr<DuckDbDestination> Open(const std::string& path);
+  static std::unique_ptr<DuckDbDestination> Open(const std::string& path,
+                                                 DuckDbOptions options = {});
   ~DuckDbDestination() override;
 
   void Begin(const LoadPlan& plan) override;
@@ -39,7 +51,14 @@ class DuckDbDestination final : public Destination {
     uint64_t rows = 0;
   };
 
-  explicit DuckDbDestination(std::unique_ptr<DuckDbConnection> connection);
+  DuckDbDestination(std::unique_ptr<DuckDbConnection> connection, DuckDbOptions options);
+  // replace and merge load into staging tables outside any transaction (DuckDB's transaction-
+  // local storage grows with the rows appended, see docs/architecture.md) and apply them in one
+  // short transaction at commit; append loads inside one transaction.
+  bool Staged() const;
+  void DropStagingTables();
+  void ReplaceFromStage(TableState& table);
+  void DropStaleChildTables();
   void EnsureMetadataTables();
   TableState& PrepareTable(const Batch& batch);
   void ReconcileColumns(TableState& table, Batch& batch);
@@ -49,6 +68,7 @@ class DuckDbDestination final : public Destination {
   uint8_t LoadedIntegerDigits(const std::string& table, const ColumnState& column);
 
   std::unique_ptr<DuckDbConnection> connection_;
+  DuckDbOptions options_;
   std::unique_ptr<TableAppender> rejects_appender_;
   LoadPlan plan_;
   bool in_transaction_ = false;

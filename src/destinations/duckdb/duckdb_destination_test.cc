@@ -183,6 +183,50 @@ TEST_F(DuckDbDestinationTest, RollbackLeavesNothingBehind) {
   EXPECT_EQ(Rows("SELECT * FROM t"), std::vector<std::string>{"1"});
 }
 
+TEST_F(DuckDbDestinationTest, ReplaceReplacesTheWholeFamilyOfChildTables) {
+  Load(WriteMode::kAppend,
+       {MakeBatch("t", {"_sluice_id"}, {kText}, {{"p1"}}),
+        MakeBatch("t__items", {"_sluice_parent_id", "sku"}, {kText, kText}, {{"p1", "a"}})});
+  Load(WriteMode::kReplace, {MakeBatch("t", {"_sluice_id"}, {kText}, {{"p2"}})});
+  EXPECT_EQ(Rows("SELECT _sluice_id FROM t"), std::vector<std::string>{"p2"});
+  EXPECT_EQ(Rows("SELECT count(*) FROM duckdb_tables() WHERE table_name = 't__items'"),
+            std::vector<std::string>{"0"})
+      << "children of replaced parents must not survive";
+}
+
+TEST_F(DuckDbDestinationTest, AStagingTableLeftByAKilledLoadIsDroppedByTheNextLoad) {
+  {
+    DuckDbConnection con(path_);
+    con.Execute("CREATE TABLE _sluice_stage__t (id BIGINT)");
+    con.Execute("INSERT INTO _sluice_stage__t VALUES (666)");
+  }
+  Load(WriteMode::kReplace, {MakeBatch("t", {"id"}, {kInt}, {{"1"}})});
+  EXPECT_EQ(Rows("SELECT id FROM t"), std::vector<std::string>{"1"});
+  EXPECT_EQ(Rows("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '_sluice_stage%'"),
+            std::vector<std::string>{"0"});
+}
+
+TEST_F(DuckDbDestinationTest, RejectsOfAStagedLoadCommitWithIt) {
+  auto dest = DuckDbDestination::Open(path_);
+  dest->Begin(Plan(WriteMode::kReplace));
+  Batch b = MakeBatch("t", {"id"}, {kInt}, {{"1"}});
+  dest->Write(b);
+  RejectedRecord r;
+  r.table = "t";
+  r.reason = "bad";
+  dest->WriteRejects({r});
+  dest->Rollback();
+  dest.reset();
+  EXPECT_EQ(Rows("SELECT count(*) FROM _sluice_rejects"), std::vector<std::string>{"0"});
+  dest = DuckDbDestination::Open(path_);
+  dest->Begin(Plan(WriteMode::kReplace));
+  dest->Write(b);
+  dest->WriteRejects({r});
+  dest->Commit(LoadRecord{});
+  dest.reset();
+  EXPECT_EQ(Rows("SELECT reason FROM _sluice_rejects"), std::vector<std::string>{"bad"});
+}
+
 TEST_F(DuckDbDestinationTest, HostileIdentifiersAreQuoted) {
   Load(WriteMode::kAppend,
        {MakeBatch("t", {"we\"ird; DROP TABLE t", "select"}, {kInt, kText}, {{"1", "ok"}})});

@@ -32,7 +32,7 @@ struct CsvOptions {
   enum class RaggedPolicy { kError, kPad, kReject };
   RaggedPolicy ragged = RaggedPolicy::kReject;
   // Target size of the decoded chunks handed to parse workers (cut at record boundaries).
-  size_t chunk_bytes = size_t{8} << 20;
+  size_t chunk_bytes = size_t{2} << 20;
   // Decoded bytes read from the start of each file to sniff the dialect and header.
   size_t sample_bytes = size_t{256} << 10;
 
