@@ -11,7 +11,8 @@ namespace sluice {
 class BatchSink {
  public:
   virtual ~BatchSink() = default;
-  virtual void Write(Batch& batch) = 0;  // may modify (e.g. cast columns up) the batch
+  // May modify the batch (cast columns up) or take its contents (move it to a writer thread).
+  virtual void Write(Batch& batch) = 0;
   virtual void WriteRejects(const std::vector<RejectedRecord>& rejects) = 0;
 };
 

@@ -8,8 +8,8 @@
 #include <random>
 #include <thread>
 
+#include "core/bounded_queue.h"
 #include "core/error.h"
-#include "pipeline/bounded_queue.h"
 #include "pipeline/progress_bar.h"
 
 namespace sluice {

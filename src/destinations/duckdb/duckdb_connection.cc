@@ -14,29 +14,39 @@ std::string QuoteIdentifier(const std::string& name) {
   return out;
 }
 
-DuckDbConnection::DuckDbConnection(const std::string& path) : path_(path) {
+DuckDbConnection::DuckDbConnection(const std::string& path)
+    : path_(path), db_(std::make_shared<Database>()) {
   char* error = nullptr;
   duckdb_config config;
   duckdb_create_config(&config);
   // sluice never needs DuckDB to download extensions (and the network may be closed).
   duckdb_set_config(config, "autoinstall_known_extensions", "false");
   duckdb_set_config(config, "autoload_known_extensions", "true");
-  const duckdb_state rc = duckdb_open_ext(path.c_str(), &db_, config, &error);
+  const duckdb_state rc = duckdb_open_ext(path.c_str(), &db_->handle, config, &error);
   duckdb_destroy_config(&config);
   if (rc != DuckDBSuccess) {
     std::string message = error ? error : "unknown error";
     duckdb_free(error);
     throw DestinationError("cannot open DuckDB database '" + path + "': " + message);
   }
-  if (duckdb_connect(db_, &con_) != DuckDBSuccess) {
-    duckdb_close(&db_);
+  if (duckdb_connect(db_->handle, &con_) != DuckDBSuccess) {
     throw DestinationError("cannot connect to DuckDB database '" + path + "'");
   }
 }
 
+DuckDbConnection::DuckDbConnection(std::shared_ptr<Database> db, std::string path)
+    : path_(std::move(path)), db_(std::move(db)) {
+  if (duckdb_connect(db_->handle, &con_) != DuckDBSuccess) {
+    throw DestinationError("cannot open another connection to DuckDB database '" + path_ + "'");
+  }
+}
+
+std::unique_ptr<DuckDbConnection> DuckDbConnection::Connect() const {
+  return std::unique_ptr<DuckDbConnection>(new DuckDbConnection(db_, path_));
+}
+
 DuckDbConnection::~DuckDbConnection() {
   if (con_) duckdb_disconnect(&con_);
-  if (db_) duckdb_close(&db_);
 }
 
 void DuckDbConnection::Execute(const std::string& sql) {

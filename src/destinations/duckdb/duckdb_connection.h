@@ -5,6 +5,7 @@
 #include <duckdb.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,8 +16,11 @@ std::string QuoteIdentifier(const std::string& name);
 
 class DuckDbConnection {
  public:
+  // Opens the database file and a first connection.
   explicit DuckDbConnection(const std::string& path);
   ~DuckDbConnection();
+  // Another connection to the same database (for writers on other threads).
+  std::unique_ptr<DuckDbConnection> Connect() const;
   DuckDbConnection(const DuckDbConnection&) = delete;
   DuckDbConnection& operator=(const DuckDbConnection&) = delete;
 
@@ -35,8 +39,14 @@ class DuckDbConnection {
                          const std::vector<bool>& nulls = {});
 
  private:
+  struct Database {
+    duckdb_database handle = nullptr;
+    ~Database() { duckdb_close(&handle); }
+  };
+  DuckDbConnection(std::shared_ptr<Database> db, std::string path);
+
   std::string path_;
-  duckdb_database db_ = nullptr;
+  std::shared_ptr<Database> db_;  // closed when the last connection goes
   duckdb_connection con_ = nullptr;
 };
 

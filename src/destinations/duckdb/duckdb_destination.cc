@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <regex>
+#include <thread>
 
 #include "core/error.h"
 
@@ -60,8 +61,16 @@ DuckDbOptions DuckDbOptions::Parse(const std::string& query) {
         throw UsageError("duckdb buffer_limit '" + value + "' is not a size like 128MB or 2GB");
       }
       options.buffer_limit = value;
+    } else if (key == "writers") {
+      char* end = nullptr;
+      const unsigned long n = std::strtoul(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || n > 64) {
+        throw UsageError("duckdb writers '" + value + "' is not a number from 0 to 64");
+      }
+      options.writers = n;
     } else {
-      throw UsageError("unknown duckdb destination setting '" + key + "' (known: buffer_limit)");
+      throw UsageError("unknown duckdb destination setting '" + key +
+                       "' (known: buffer_limit, writers)");
     }
     start = end + 1;
   }
@@ -184,7 +193,17 @@ DuckDbDestination::TableState& DuckDbDestination::PrepareTable(const Batch& batc
     connection_->Execute(ddl + ")");
   }
   t.appender = std::make_unique<TableAppender>(connection_->get(), t.write_table);
+  if (Staged() && !stage_writers_) {
+    const size_t writers =
+        options_.writers ? options_.writers : std::max(1u, std::thread::hardware_concurrency());
+    stage_writers_ = std::make_unique<StageWriters>(*connection_, writers);
+  }
   return t;
+}
+
+void DuckDbDestination::QuiesceWrites(TableState& t) {
+  t.appender->Close();
+  if (stage_writers_) stage_writers_->Flush();
 }
 
 void DuckDbDestination::ReconcileColumns(TableState& t, Batch& batch) {
@@ -193,7 +212,7 @@ void DuckDbDestination::ReconcileColumns(TableState& t, Batch& batch) {
     auto it = std::find_if(t.columns.begin(), t.columns.end(),
                            [&](const ColumnState& c) { return c.name == batch.names[i]; });
     if (it == t.columns.end()) {
-      t.appender->Close();
+      QuiesceWrites(t);
       connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.write_table) + " ADD COLUMN " +
                            QuoteIdentifier(batch.names[i]) + " " + SqlTypeName(col.type()));
       t.columns.push_back({batch.names[i], {col.type(), 0}});
@@ -204,13 +223,13 @@ void DuckDbDestination::ReconcileColumns(TableState& t, Batch& batch) {
     // here, so they are measured here (the loaded rows are asked for after a flush).
     const InferredType incoming{col.type(), col.IntegerDigits()};
     if (it->type.type.id == TypeId::kInt64 || it->type.type.id == TypeId::kDecimal) {
-      t.appender->Close();
+      QuiesceWrites(t);
       it->type.int_digits = LoadedIntegerDigits(t.write_table, *it);
     }
     const InferredType joined = Join(it->type, incoming);
     if (joined.type != it->type.type) {
       // Earlier rows hold narrower values; DuckDB casts them exactly (text renders canonically).
-      t.appender->Close();
+      QuiesceWrites(t);
       connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.write_table) + " ALTER COLUMN " +
                            QuoteIdentifier(it->name) + " SET DATA TYPE " +
                            SqlTypeName(joined.type));
@@ -225,8 +244,14 @@ void DuckDbDestination::Write(Batch& batch) {
   TableState& t = PrepareTable(batch);
   ReconcileColumns(t, batch);
   const bool merge = plan_.mode == WriteMode::kMerge;
-  t.appender->Append(batch, merge ? kSequenceColumn : "", int64_t(t.rows));
-  t.rows += batch.num_rows;
+  const size_t rows = batch.num_rows;
+  if (stage_writers_) {
+    stage_writers_->Append(t.write_table, std::move(batch), merge ? kSequenceColumn : "",
+                           int64_t(t.rows));
+  } else {
+    t.appender->Append(batch, "", int64_t(t.rows));
+  }
+  t.rows += rows;
 }
 
 void DuckDbDestination::WriteRejects(const std::vector<RejectedRecord>& rejects) {
@@ -360,6 +385,10 @@ void DuckDbDestination::DropStaleChildTables() {
 
 void DuckDbDestination::Commit(const LoadRecord& record) {
   for (const auto& name : table_order_) tables_[name].appender->Close();
+  if (stage_writers_) {
+    stage_writers_->Flush();
+    stage_writers_.reset();
+  }
   if (rejects_appender_) rejects_appender_->Close();
   connection_->Execute("RESET memory_limit");
   if (!in_transaction_) {
@@ -399,6 +428,7 @@ void DuckDbDestination::Commit(const LoadRecord& record) {
 }
 
 void DuckDbDestination::Rollback() noexcept {
+  stage_writers_.reset();
   for (auto& [name, t] : tables_) t.appender.reset();
   rejects_appender_.reset();
   tables_.clear();

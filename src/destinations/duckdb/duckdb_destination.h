@@ -9,6 +9,7 @@
 
 #include "destinations/destination.h"
 #include "destinations/duckdb/duckdb_connection.h"
+#include "destinations/duckdb/stage_writers.h"
 #include "destinations/duckdb/table_appender.h"
 
 namespace sluice {
@@ -17,8 +18,10 @@ namespace sluice {
 struct DuckDbOptions {
   // DuckDB's memory limit while rows stream in. Blocks DuckDB has already written to the file
   // are evicted beyond it, which keeps the loader's memory flat; queries at commit (merge) run
-  // with DuckDB's default limit. A size like 128MB, 1GB.
-  std::string buffer_limit = "128MB";
+  // with DuckDB's default limit. A size like 64MB, 1GB.
+  std::string buffer_limit = "64MB";
+  // Connections appending to staging tables in parallel (replace and merge); 0 = one per core.
+  size_t writers = 0;
 
   // Parses "key=value&key=value"; throws a usage error for unknown keys or bad values.
   static DuckDbOptions Parse(const std::string& query);
@@ -62,6 +65,8 @@ class DuckDbDestination final : public Destination {
   void EnsureMetadataTables();
   TableState& PrepareTable(const Batch& batch);
   void ReconcileColumns(TableState& table, Batch& batch);
+  // Makes every appended row of the load visible to this connection (before DDL or queries).
+  void QuiesceWrites(TableState& table);
   void AlignTargetWithStage(TableState& table);
   void ApplyMerge(TableState& table);
   std::vector<ColumnState> ReadColumns(const std::string& table);
@@ -70,6 +75,7 @@ class DuckDbDestination final : public Destination {
   std::unique_ptr<DuckDbConnection> connection_;
   DuckDbOptions options_;
   std::unique_ptr<TableAppender> rejects_appender_;
+  std::unique_ptr<StageWriters> stage_writers_;  // staged loads only
   LoadPlan plan_;
   bool in_transaction_ = false;
   std::map<std::string, TableState> tables_;

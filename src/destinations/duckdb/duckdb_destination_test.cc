@@ -220,6 +220,7 @@ TEST_F(DuckDbDestinationTest, RejectsOfAStagedLoadCommitWithIt) {
   EXPECT_EQ(Rows("SELECT count(*) FROM _sluice_rejects"), std::vector<std::string>{"0"});
   dest = DuckDbDestination::Open(path_);
   dest->Begin(Plan(WriteMode::kReplace));
+  b = MakeBatch("t", {"id"}, {kInt}, {{"1"}});  // the destination took the first one
   dest->Write(b);
   dest->WriteRejects({r});
   dest->Commit(LoadRecord{});

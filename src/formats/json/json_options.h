@@ -30,7 +30,7 @@ struct JsonOptions {
 
   // Target size of a chunk of decoded input handed to one parse worker. A chunk grows beyond
   // this only when a single document is larger.
-  size_t chunk_bytes = size_t{8} << 20;
+  size_t chunk_bytes = size_t{2} << 20;
 
   // Root columns (as sluice names them, e.g. "id" or "user__id") whose values determine the
   // root `_sluice_id`, so re-loaded records keep their ids. Empty: the id is derived from the
