@@ -103,8 +103,14 @@ void DuckDbDestination::EnsureMetadataTables() {
       "column_name VARCHAR, raw VARCHAR, reason VARCHAR)");
 }
 
-bool DuckDbDestination::Staged() const {
-  return plan_.mode != WriteMode::kAppend;
+bool DuckDbDestination::Staged() const { return staged_; }
+
+bool DuckDbDestination::TableFamilyExists(const std::string& root) {
+  const auto rows = connection_->Query(
+      "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND "
+      "schema_name = 'main' AND (table_name = ? OR starts_with(table_name, ?))",
+      {root, root + "__"});
+  return !rows.empty() && rows[0].values[0] != "0";
 }
 
 void DuckDbDestination::DropStagingTables() {
@@ -124,6 +130,9 @@ void DuckDbDestination::Begin(const LoadPlan& plan) {
   table_order_.clear();
   EnsureMetadataTables();
   DropStagingTables();
+  // Appending to a table family that does not exist yet is replacing nothing: it can take the
+  // staged path (parallel writers, flat memory) and still commit atomically.
+  staged_ = plan_.mode != WriteMode::kAppend || !TableFamilyExists(plan_.root_table);
   connection_->Execute("SET memory_limit = '" + options_.buffer_limit + "'");
   if (!Staged()) {
     connection_->Execute("BEGIN TRANSACTION");
@@ -398,6 +407,8 @@ void DuckDbDestination::Commit(const LoadRecord& record) {
   if (plan_.mode == WriteMode::kReplace) {
     for (const auto& name : table_order_) ReplaceFromStage(tables_[name]);
     DropStaleChildTables();
+  } else if (plan_.mode == WriteMode::kAppend && staged_) {
+    for (const auto& name : table_order_) ReplaceFromStage(tables_[name]);
   } else if (plan_.mode == WriteMode::kMerge) {
     for (const auto& name : table_order_) ApplyMerge(tables_[name]);
     for (const auto& name : table_order_) {

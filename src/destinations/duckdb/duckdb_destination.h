@@ -59,6 +59,7 @@ class DuckDbDestination final : public Destination {
   // local storage grows with the rows appended, see docs/architecture.md) and apply them in one
   // short transaction at commit; append loads inside one transaction.
   bool Staged() const;
+  bool TableFamilyExists(const std::string& root);
   void DropStagingTables();
   void ReplaceFromStage(TableState& table);
   void DropStaleChildTables();
@@ -78,6 +79,7 @@ class DuckDbDestination final : public Destination {
   std::unique_ptr<StageWriters> stage_writers_;  // staged loads only
   LoadPlan plan_;
   bool in_transaction_ = false;
+  bool staged_ = false;  // this load writes staging tables (see Begin)
   std::map<std::string, TableState> tables_;
   std::vector<std::string> table_order_;  // first-written order: parents before children
 };

@@ -112,6 +112,21 @@ TEST_F(DuckDbDestinationTest, CreatesTableWithInferredTypesAndAppends) {
             (std::vector<std::string>{"committed|test", "committed|test"}));
 }
 
+TEST_F(DuckDbDestinationTest, AFirstAppendIsStagedAndStillAtomic) {
+  {
+    auto dest = DuckDbDestination::Open(path_);
+    dest->Begin(Plan(WriteMode::kAppend));
+    Batch b = MakeBatch("t", {"id"}, {kInt}, {{"1"}});
+    dest->Write(b);
+    dest->Rollback();
+  }
+  EXPECT_EQ(Rows("SELECT count(*) FROM duckdb_tables() WHERE table_name NOT LIKE '_sluice_%'"),
+            std::vector<std::string>{"0"});
+  Load(WriteMode::kAppend, {MakeBatch("t", {"id"}, {kInt}, {{"1"}, {"2"}})});
+  Load(WriteMode::kAppend, {MakeBatch("t", {"id"}, {kInt}, {{"3"}})});
+  EXPECT_EQ(Rows("SELECT id FROM t ORDER BY id"), (std::vector<std::string>{"1", "2", "3"}));
+}
+
 TEST_F(DuckDbDestinationTest, AddsColumnsThatLaterBatchesBring) {
   Load(WriteMode::kAppend, {MakeBatch("t", {"id"}, {kInt}, {{"1"}}),
                             MakeBatch("t", {"id", "extra"}, {kInt, kText}, {{"2", "x"}})});
