@@ -1,0 +1,129 @@
+// kill -9 at arbitrary moments during loads, then check the database holds exactly the rows of
+// the loads that completed: never a partial load, never a lost committed one.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "cli/cli_test_util.h"
+
+extern char** environ;
+
+namespace sluice {
+namespace {
+
+using testing_util::QueryRows;
+using testing_util::SluiceBinary;
+using testing_util::TempDir;
+
+constexpr int kRows = 300000;
+
+std::string MakeCsv(const TempDir& dir) {
+  std::string csv = "id,name,amount,note\n";
+  csv.reserve(size_t(kRows) * 40);
+  for (int i = 0; i < kRows; i++) {
+    csv += std::to_string(i) + ",\"name, " + std::to_string(i % 977) + "\"," +
+           std::to_string(i % 1000) + "." + std::to_string(i % 10) + "5," +
+           (i % 13 == 0 ? "" : "note " + std::to_string(i)) + "\n";
+  }
+  return dir.Write("big.csv", csv);
+}
+
+// Starts `sluice load`; kills it with SIGKILL after `kill_after` unless it finished first.
+// Returns true if it finished on its own with exit code 0.
+bool LoadAndMaybeKill(const std::vector<std::string>& args, std::chrono::milliseconds kill_after) {
+  std::vector<char*> argv;
+  std::string bin = SluiceBinary();
+  argv.push_back(bin.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  if (posix_spawn(&pid, bin.c_str(), &actions, nullptr, argv.data(), environ) != 0) return false;
+  posix_spawn_file_actions_destroy(&actions);
+  const auto deadline = std::chrono::steady_clock::now() + kill_after;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+int64_t CountRows(const std::string& db) {
+  const auto exists =
+      QueryRows(db, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'big'");
+  if (exists[0] == "0") return 0;
+  return std::stoll(QueryRows(db, "SELECT count(*) FROM big")[0]);
+}
+
+int64_t CommittedLoads(const std::string& db) {
+  const auto exists =
+      QueryRows(db, "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_sluice_loads'");
+  if (exists[0] == "0") return 0;
+  return std::stoll(
+      QueryRows(db, "SELECT count(*) FROM _sluice_loads WHERE status = 'committed'")[0]);
+}
+
+// The invariant: the load records committed with the data say exactly what the table holds.
+// (A run killed after its COMMIT but before it exited did complete: the record says so.)
+void CrashRepeatedly(const std::string& mode) {
+  TempDir dir;
+  const std::string csv = MakeCsv(dir);
+  const std::string db = dir.File("crash.duckdb");
+  std::vector<std::string> args = {"load", csv, "duckdb:///" + db, "--mode", mode, "-q"};
+  if (mode == "merge") args.insert(args.end(), {"--primary-key", "id"});
+  auto expected_rows = [&](int64_t committed) {
+    if (committed == 0) return int64_t{0};
+    return mode == "append" ? committed * kRows : int64_t{kRows};
+  };
+  std::mt19937 rng(42);
+  int64_t exited_ok = 0;
+  for (int attempt = 0; attempt < 12; attempt++) {
+    const auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 900)(rng));
+    if (LoadAndMaybeKill(args, delay)) exited_ok++;
+    const int64_t committed = CommittedLoads(db);
+    ASSERT_GE(committed, exited_ok);
+    ASSERT_LE(committed, attempt + 1);
+    ASSERT_EQ(CountRows(db), expected_rows(committed))
+        << mode << " after attempt " << attempt << " (killed at " << delay.count() << " ms, "
+        << committed << " loads committed)";
+  }
+  ASSERT_GT(12 - exited_ok, 0) << "no run was killed: the test proved nothing";
+  // One uninterrupted run completes and leaves exactly the right rows and no staging tables.
+  const int64_t before = CommittedLoads(db);
+  ASSERT_TRUE(LoadAndMaybeKill(args, std::chrono::minutes(5)));
+  EXPECT_EQ(CommittedLoads(db), before + 1);
+  EXPECT_EQ(CountRows(db), expected_rows(before + 1));
+  EXPECT_EQ(QueryRows(db,
+                      "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE "
+                      "'_sluice_stage%'"),
+            std::vector<std::string>{"0"});
+  if (mode != "append") {
+    EXPECT_EQ(QueryRows(db, "SELECT count(DISTINCT id) FROM big"),
+              std::vector<std::string>{std::to_string(kRows)});
+  }
+}
+
+TEST(CrashSafety, KilledAppendsLeaveOnlyCompletedLoads) {
+  CrashRepeatedly("append");
+}
+TEST(CrashSafety, KilledReplacesLeaveTheOldOrTheNewTable) {
+  CrashRepeatedly("replace");
+}
+TEST(CrashSafety, KilledMergesLeaveTheOldOrTheMergedTable) {
+  CrashRepeatedly("merge");
+}
+
+}  // namespace
+}  // namespace sluice
