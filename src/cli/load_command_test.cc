@@ -72,8 +72,13 @@ TEST(LoadCommand, IdsAreStableAcrossReloads) {
   const std::string src = SourceDir() + "/samples/orders.ndjson";
   ASSERT_EQ(RunSluice("load " + src + " duckdb:///" + db1 + " -q").exit_code, 0);
   ASSERT_EQ(RunSluice("load " + src + " duckdb:///" + db2 + " -q").exit_code, 0);
-  EXPECT_EQ(QueryRows(db1, "SELECT _sluice_id FROM orders__items ORDER BY _sluice_id"),
-            QueryRows(db2, "SELECT _sluice_id FROM orders__items ORDER BY _sluice_id"));
+  const std::string ids = "SELECT _sluice_id::VARCHAR FROM orders__items ORDER BY _sluice_id";
+  EXPECT_EQ(QueryRows(db1, ids).size(), 5u);
+  EXPECT_EQ(QueryRows(db1, ids), QueryRows(db2, ids));
+  EXPECT_EQ(QueryRows(db1,
+                      "SELECT data_type FROM duckdb_columns() WHERE table_name = "
+                      "'orders__items' AND column_name = '_sluice_id'"),
+            Rows{"UUID"});
 }
 
 TEST(LoadCommand, BadRowsGoToTheDeadLetterTableWithLineAndReason) {

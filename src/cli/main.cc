@@ -50,7 +50,8 @@ void AddSourceFlags(CLI::App* cmd, SourceFlags* f) {
                   "CSV rows with missing fields: error | pad (NULLs) | reject (dead-letter)");
   cmd->add_option("--max-nesting", f->max_nesting,
                   "JSON levels flattened into columns / child tables before values stay json");
-  cmd->add_option("--threads", f->threads, "Parse workers (default: one per core)");
+  cmd->add_option("--threads", f->threads, "Parse workers (default: one per core)")
+      ->check(CLI::Range(0, 256));
 }
 
 char SingleChar(const std::string& flag, const std::string& value) {
@@ -77,6 +78,7 @@ std::unique_ptr<Source> OpenFromFlags(const SourceFlags& f,
   }
   if (f.nulls_set) o.csv.null_tokens = f.nulls;
   o.csv.encoding = ParseTextEncoding(f.encoding);
+  o.json.encoding = o.csv.encoding;
   Compression compression;
   if (f.compression == "auto") {
     compression = Compression::kAuto;
@@ -219,6 +221,7 @@ int main(int argc, char** argv) {
   load->add_option("--pipeline", pipeline, "Pipeline name (default: the table name)");
   load->add_option("--max-bad-rows", max_bad_rows,
                    "Fail (and roll back) when more rows than this are rejected")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   load->add_flag("--quiet,-q", quiet, "No progress bar and no summary unless it failed");
 

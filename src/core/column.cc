@@ -54,6 +54,16 @@ void Column::AppendValueAsText(size_t row, std::string* out) const {
     case TypeId::kTimestampTz:
       n = FormatTimestamp(GetInt64(row), true, buf);
       break;
+    case TypeId::kUuid: {
+      static const char kHex[] = "0123456789abcdef";
+      const std::string_view b = GetString(row);
+      for (size_t k = 0; k < b.size(); k++) {
+        if (k == 4 || k == 6 || k == 8 || k == 10) buf[n++] = '-';
+        buf[n++] = kHex[static_cast<unsigned char>(b[k]) >> 4];
+        buf[n++] = kHex[static_cast<unsigned char>(b[k]) & 15];
+      }
+      break;
+    }
     default:
       out->append(GetString(row));
       return;

@@ -20,7 +20,7 @@ class Column {
   bool IsVariableWidth() const { return IsVariableWidth(type_.id); }
   static bool IsVariableWidth(TypeId id) {
     return id == TypeId::kText || id == TypeId::kJson || id == TypeId::kBinary ||
-           id == TypeId::kNull;
+           id == TypeId::kNull || id == TypeId::kUuid;
   }
 
   // Drops all values but keeps the buffers, and sets a new type.

@@ -2,6 +2,8 @@
 
 #include <unordered_set>
 
+#include "core/utf8.h"
+
 namespace sluice {
 
 std::string NormalizeIdentifier(std::string_view raw) {
@@ -14,7 +16,22 @@ std::string NormalizeIdentifier(std::string_view raw) {
     const unsigned char u = static_cast<unsigned char>(c);
     const bool upper = c >= 'A' && c <= 'Z';
     const bool lower_or_digit = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (upper || lower_or_digit || u >= 0x80) {
+    if (u >= 0x80) {
+      // Non-ASCII letters are kept whole; bytes that are not valid UTF-8 (a Latin-1 header
+      // read as UTF-8) separate like punctuation, so a name is always valid UTF-8.
+      const size_t n = Utf8SequenceLength(raw.substr(i));
+      if (n == 0) {
+        pending_sep = true;
+      } else {
+        if (pending_sep && !out.empty()) out.push_back('_');
+        pending_sep = false;
+        out.append(raw.substr(i, n));
+        i += n - 1;
+      }
+      prev = c;
+      continue;
+    }
+    if (upper || lower_or_digit) {
       // camelCase boundary: "orderId" -> "order_id" (but "ID" stays "id").
       if (upper && ((prev >= 'a' && prev <= 'z') || (prev >= '0' && prev <= '9'))) {
         pending_sep = true;
@@ -50,12 +67,18 @@ void MakeUnique(std::vector<std::string>* names) {
   }
 }
 
+bool IsReservedColumnName(std::string_view name) {
+  return name == "_sluice_id" || name == "_sluice_parent_id" || name == "_sluice_list_idx" ||
+         name == "_sluice_seq" || name == "_sluice_load_id";
+}
+
 std::vector<std::string> NormalizeColumnNames(const std::vector<std::string>& raw) {
   std::vector<std::string> names;
   names.reserve(raw.size());
   for (size_t i = 0; i < raw.size(); i++) {
     std::string n = NormalizeIdentifier(raw[i]);
     if (n.empty()) n = "col_" + std::to_string(i + 1);
+    if (IsReservedColumnName(n)) n += "_2";  // sluice's own columns keep their meaning
     names.push_back(std::move(n));
   }
   MakeUnique(&names);

@@ -14,6 +14,9 @@ std::string NormalizeIdentifier(std::string_view raw);
 // Normalizes each name and makes the list unique by appending _2, _3, ... to later repeats.
 // Empty names become col_<1-based position>.
 std::vector<std::string> NormalizeColumnNames(const std::vector<std::string>& raw);
+// Columns sluice adds itself (_sluice_id, _sluice_parent_id, _sluice_list_idx, _sluice_seq,
+// _sluice_load_id); a source column that normalizes to one of them gets "_2".
+bool IsReservedColumnName(std::string_view name);
 // Appends _2, _3, ... to repeated names in place.
 void MakeUnique(std::vector<std::string>* names);
 

@@ -27,6 +27,8 @@ std::string SqlTypeName(DataType type) {
       return "JSON";
     case TypeId::kBinary:
       return "BLOB";
+    case TypeId::kUuid:
+      return "UUID";
   }
   return "VARCHAR";
 }
@@ -55,6 +57,8 @@ std::string TypeName(DataType type) {
       return "json";
     case TypeId::kBinary:
       return "binary";
+    case TypeId::kUuid:
+      return "uuid";
   }
   return "text";
 }

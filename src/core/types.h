@@ -17,6 +17,7 @@ enum class TypeId : uint8_t {
   kText,
   kJson,
   kBinary,
+  kUuid,  // 16 bytes, big-endian (sluice's own row ids)
 };
 
 constexpr int kMaxDecimalDigits = 18;

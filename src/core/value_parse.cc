@@ -71,8 +71,8 @@ bool ParseBoolean(std::string_view s, bool* out) {
   switch (s.size()) {
     case 1: {
       char c = Lower(s[0]);
-      if (c == 't' || c == 'y') return *out = true, true;
-      if (c == 'f' || c == 'n') return *out = false, true;
+      if (c == 't') return *out = true, true;
+      if (c == 'f') return *out = false, true;
       return false;
     }
     case 2:

@@ -9,7 +9,8 @@
 
 namespace sluice {
 
-// true/false, t/f, yes/no, y/n in any letter case.
+// true/false, t/f (PostgreSQL's export), yes/no, in any letter case. Not y/n: single-letter
+// codes are too often something else, and a boolean renders back as true/false.
 bool ParseBoolean(std::string_view s, bool* out);
 // Optional '-', then digits without leading zeros ("0" itself is fine): "007" stays text so
 // zip codes and ids keep their zeros.

@@ -50,14 +50,15 @@ TEST(ParseDouble, IsLocaleIndependentAndRejectsSpecials) {
 
 TEST(ParseBoolean, CommonSpellings) {
   bool b;
-  for (const char* t : {"true", "TRUE", "t", "yes", "Y"}) {
+  for (const char* t : {"true", "TRUE", "t", "yes", "Yes"}) {
     EXPECT_TRUE(ParseBoolean(t, &b) && b) << t;
   }
-  for (const char* f : {"false", "F", "no", "n", "False"}) {
+  for (const char* f : {"false", "F", "no", "NO", "False"}) {
     EXPECT_TRUE(ParseBoolean(f, &b) && !b) << f;
   }
   EXPECT_FALSE(ParseBoolean("1", &b));
   EXPECT_FALSE(ParseBoolean("yess", &b));
+  EXPECT_FALSE(ParseBoolean("y", &b)) << "single-letter codes stay text";
 }
 
 TEST(ParseDate, Iso8601CalendarDates) {

@@ -38,8 +38,16 @@ struct LoadRecord {
   uint64_t rows_rejected = 0;
 };
 
+struct ExistingColumn {
+  std::string table;
+  std::string column;
+  InferredType type;  // kNull for a column that holds no value yet
+};
+
 class Destination : public BatchSink {
  public:
+  // The typed columns of `root_table` and its child tables as the destination holds them now.
+  virtual std::vector<ExistingColumn> ExistingColumns(const std::string& root_table) = 0;
   virtual void Begin(const LoadPlan& plan) = 0;
   virtual void Commit(const LoadRecord& record) = 0;
   virtual void Rollback() noexcept = 0;

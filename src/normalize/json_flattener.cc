@@ -647,14 +647,14 @@ class JsonBatchBuilder::Impl {
     batch.num_rows = t.rows.size();
     const size_t rows = t.rows.size();
     // Link columns first: they exist in every batch, so they keep a stable position.
-    Column ids(DataType::Of(TypeId::kText));
+    Column ids(DataType::Of(TypeId::kUuid));
     ids.Reserve(rows);
     for (const RowLink& r : t.rows) ids.AppendString(std::string_view(r.id, kJsonIdLength));
     batch.names.emplace_back(kSluiceIdColumn);
     batch.columns.push_back(std::move(ids));
     if (t.parent >= 0) {
       const StagedTable& parent = tables_[t.parent];
-      Column parent_ids(DataType::Of(TypeId::kText));
+      Column parent_ids(DataType::Of(TypeId::kUuid));
       Column index(DataType::Of(TypeId::kInt64));
       parent_ids.Reserve(rows);
       index.Reserve(rows);

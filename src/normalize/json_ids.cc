@@ -2,11 +2,9 @@
 
 #include <xxhash.h>
 
-namespace sluice {
-namespace {
-constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-}  // namespace
+#include <cstring>
 
+namespace sluice {
 JsonIdHasher::JsonIdHasher() : state_(XXH3_createState()) {
   XXH3_128bits_reset(static_cast<XXH3_state_t*>(state_));
 }
@@ -31,15 +29,10 @@ void JsonIdHasher::Finish(char* out) {
   XXH128_canonical_t canonical;
   XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state));
   XXH3_128bits_reset(state);
-  // 12 bytes = 96 bits = exactly 16 base64 characters, no padding needed.
-  const unsigned char* b = canonical.digest;
-  for (int i = 0; i < 4; i++) {
-    const uint32_t v = uint32_t(b[3 * i]) << 16 | uint32_t(b[3 * i + 1]) << 8 | b[3 * i + 2];
-    out[4 * i] = kBase64Url[v >> 18];
-    out[4 * i + 1] = kBase64Url[(v >> 12) & 63];
-    out[4 * i + 2] = kBase64Url[(v >> 6) & 63];
-    out[4 * i + 3] = kBase64Url[v & 63];
-  }
+  std::memcpy(out, canonical.digest, kJsonIdLength);
+  // An RFC 9562 version 8 ("custom") UUID: 122 hash bits plus the version and variant bits.
+  out[6] = char((out[6] & 0x0F) | 0x80);
+  out[8] = char((out[8] & 0x3F) | 0x80);
 }
 
 }  // namespace sluice

@@ -1,6 +1,7 @@
 #pragma once
-// Deterministic row ids for flattened JSON (`_sluice_id`): 96 bits of XXH3-128 over the
-// identifying parts, as 16 characters of unpadded base64url.
+// Deterministic row ids for flattened JSON (`_sluice_id`): XXH3-128 over the identifying parts,
+// shaped as an RFC 9562 version 8 UUID (16 bytes, loaded as a UUID column). A fixed-width id is
+// far cheaper to store and join than text, and 122 hash bits make collisions negligible.
 #include <cstdint>
 #include <string_view>
 
@@ -18,7 +19,7 @@ class JsonIdHasher {
 
   void Add(std::string_view part);
   void Add(uint64_t part);
-  // Writes kJsonIdLength characters to `out` and resets the hasher.
+  // Writes the kJsonIdLength UUID bytes (big-endian order) to `out` and resets the hasher.
   void Finish(char* out);
 
  private:

@@ -58,6 +58,8 @@ bool AppendTextAs(DataType type, std::string_view value, Column* column) {
       }
       return false;
     }
+    case TypeId::kUuid:  // sluice's own ids; text is never read back as one
+      return false;
     case TypeId::kNull:
     case TypeId::kText:
     case TypeId::kJson:

@@ -112,7 +112,7 @@ std::string RenderHumanReport(const LoadReport& r) {
     }
     out += "\n";
   }
-  if (r.rows_rejected) {
+  if (r.rows_rejected && r.status == "committed") {
     std::snprintf(buf, sizeof buf,
                   "%llu rejected rows are in table _sluice_rejects (load_id '%s'); first ones:\n",
                   static_cast<unsigned long long>(r.rows_rejected), r.load_id.c_str());

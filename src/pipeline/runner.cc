@@ -192,6 +192,12 @@ void RunLoad(Source& source, Destination& destination, const LoadPlan& plan,
   record.started_at_micros = report->started_at_micros;
   try {
     destination.Begin(plan);
+    if (plan.mode != WriteMode::kReplace) {
+      // Replace may change types freely; append and merge parse toward what is there.
+      for (const auto& c : destination.ExistingColumns(plan.root_table)) {
+        if (c.type.type.id != TypeId::kNull) source.HintColumnType(c.table, c.column, c.type);
+      }
+    }
     Pump(source, destination, options, report);
     record.finished_at_micros = NowMicros();
     for (const auto& [name, t] : report->tables) record.rows_per_table[name] = t.rows_loaded;

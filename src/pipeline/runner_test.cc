@@ -30,6 +30,7 @@ class FakeSource final : public Source {
     next_++;
     return true;
   }
+  void HintColumnType(const std::string&, const std::string&, InferredType) override {}
   ParsedChunk ParseChunk(RawChunk chunk) override {
     const uint64_t k = std::stoull(chunk.data);
     std::this_thread::sleep_for(std::chrono::microseconds(k % 3 == 0 ? 3000 : 10));
@@ -127,6 +128,7 @@ class ThrowingSource final : public Source {
     chunk->sequence = n_++;
     return n_ < 1000;
   }
+  void HintColumnType(const std::string&, const std::string&, InferredType) override {}
   ParsedChunk ParseChunk(RawChunk chunk) override {
     if (chunk.sequence == 5) throw InputError("boom at chunk 5");
     ParsedChunk p;

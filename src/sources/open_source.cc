@@ -57,6 +57,10 @@ std::unique_ptr<Source> OpenSource(const std::string& pattern, SourceOptions opt
   std::string table =
       options.table.empty() ? TableNameFromPath(files[0].path) : NormalizeIdentifier(options.table);
   if (table.empty()) throw UsageError("--table '" + options.table + "' has no usable characters");
+  if (table.rfind("_sluice_", 0) == 0) {
+    throw UsageError("table names starting with _sluice_ are reserved for sluice's own tables: '" +
+                     table + "'; pass another --table");
+  }
   if (format == InputFormat::kCsv) {
     options.csv.table = table;
     return MakeCsvSource(std::move(files), std::move(options.csv));

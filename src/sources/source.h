@@ -56,6 +56,10 @@ class Source {
   virtual bool ReadChunk(RawChunk* chunk) = 0;
   // Thread-safe. Throws sluice::Error only for failures that must end the load.
   virtual ParsedChunk ParseChunk(RawChunk chunk) = 0;
+  // Called before reading with the types the destination already holds, so parsing starts
+  // from them: a text column keeps later "y" or "007" as the text they are.
+  virtual void HintColumnType(const std::string& table, const std::string& column,
+                              InferredType type) = 0;
 };
 
 }  // namespace sluice

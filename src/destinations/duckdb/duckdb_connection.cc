@@ -104,6 +104,11 @@ std::vector<DuckDbConnection::Row> DuckDbConnection::Query(const std::string& sq
       const bool is_null = duckdb_value_is_null(&result, c, r);
       row.nulls.push_back(is_null);
       char* text = is_null ? nullptr : duckdb_value_varchar(&result, c, r);
+      if (!is_null && !text) {
+        duckdb_destroy_result(&result);
+        throw Error(ErrorKind::kInternal, "DuckDB cannot render column " + std::to_string(c) +
+                                              " as text: cast it to VARCHAR in: " + sql);
+      }
       row.values.push_back(text ? text : "");
       duckdb_free(text);
     }

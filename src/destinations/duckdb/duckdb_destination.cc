@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "core/error.h"
+#include "core/utf8.h"
 
 namespace sluice {
 namespace {
@@ -21,6 +23,7 @@ DataType DataTypeFromDuckDb(const std::string& sql) {
   if (sql == "TIMESTAMP WITH TIME ZONE") return DataType::Of(TypeId::kTimestampTz);
   if (sql == "JSON") return DataType::Of(TypeId::kJson);
   if (sql == "BLOB") return DataType::Of(TypeId::kBinary);
+  if (sql == "UUID") return DataType::Of(TypeId::kUuid);
   if (sql.rfind("DECIMAL(18,", 0) == 0) {
     return DataType::Decimal(uint8_t(std::stoi(sql.substr(11))));
   }
@@ -103,7 +106,26 @@ void DuckDbDestination::EnsureMetadataTables() {
       "column_name VARCHAR, raw VARCHAR, reason VARCHAR)");
 }
 
-bool DuckDbDestination::Staged() const { return staged_; }
+bool DuckDbDestination::Staged() const {
+  return staged_;
+}
+
+std::vector<ExistingColumn> DuckDbDestination::ExistingColumns(const std::string& root_table) {
+  std::vector<ExistingColumn> out;
+  const auto tables = connection_->Query(
+      "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND "
+      "schema_name = 'main' AND (table_name = ? OR starts_with(table_name, ?)) ORDER BY 1",
+      {root_table, root_table + "__"});
+  for (const auto& t : tables) {
+    const std::string& table = t.values[0];
+    for (const auto& c : ReadColumns(table)) {
+      InferredType type = c.type;
+      if (type.type.id == TypeId::kText && AllNull(table, c.name)) type = {};
+      out.push_back({table, c.name, type});
+    }
+  }
+  return out;
+}
 
 bool DuckDbDestination::TableFamilyExists(const std::string& root) {
   const auto rows = connection_->Query(
@@ -157,8 +179,10 @@ std::vector<DuckDbDestination::ColumnState> DuckDbDestination::ReadColumns(
 
 uint8_t DuckDbDestination::LoadedIntegerDigits(const std::string& table,
                                                const ColumnState& column) {
-  const auto rows = connection_->Query("SELECT CAST(trunc(max(abs(" + QuoteIdentifier(column.name) +
-                                       "))) AS BIGINT)::VARCHAR FROM " + QuoteIdentifier(table));
+  // Via HUGEINT: abs(INT64_MIN) overflows BIGINT.
+  const auto rows =
+      connection_->Query("SELECT CAST(trunc(max(abs(CAST(" + QuoteIdentifier(column.name) +
+                         " AS HUGEINT)))) AS HUGEINT)::VARCHAR FROM " + QuoteIdentifier(table));
   if (rows.empty() || rows[0].nulls[0]) return 0;
   return uint8_t(rows[0].values[0].size());
 }
@@ -170,19 +194,6 @@ DuckDbDestination::TableState& DuckDbDestination::PrepareTable(const Batch& batc
   t.name = batch.table;
   table_order_.push_back(batch.table);
   const bool merge = plan_.mode == WriteMode::kMerge;
-  if (merge) {
-    const bool is_root = batch.table == plan_.root_table;
-    if (is_root) {
-      for (const auto& key : plan_.primary_key) {
-        if (batch.FindColumn(key) < 0) {
-          std::string have;
-          for (const auto& n : batch.names) have += (have.empty() ? "" : ", ") + n;
-          throw UsageError("--primary-key column '" + key + "' is not in table '" + t.name +
-                           "' (columns: " + have + ")");
-        }
-      }
-    }
-  }
   if (Staged()) {
     t.write_table = StagingName(t.name);
     connection_->Execute("DROP TABLE IF EXISTS " + QuoteIdentifier(t.write_table));
@@ -215,6 +226,23 @@ void DuckDbDestination::QuiesceWrites(TableState& t) {
   if (stage_writers_) stage_writers_->Flush();
 }
 
+bool DuckDbDestination::AllNull(const std::string& table, const std::string& column) {
+  const auto rows = connection_->Query("SELECT count(" + QuoteIdentifier(column) + ") FROM " +
+                                       QuoteIdentifier(table));
+  return !rows.empty() && rows[0].values[0] == "0";
+}
+
+void DuckDbDestination::AlterColumnType(const std::string& table, const std::string& column,
+                                        DataType to) {
+  // Earlier rows hold narrower values; DuckDB casts them exactly (text renders canonically).
+  // JSON needs to_json: a cast would parse text as JSON instead of quoting it.
+  const std::string c = QuoteIdentifier(column);
+  std::string sql = "ALTER TABLE " + QuoteIdentifier(table) + " ALTER COLUMN " + c +
+                    " SET DATA TYPE " + SqlTypeName(to);
+  if (to.id == TypeId::kJson) sql += " USING to_json(" + c + ")";
+  connection_->Execute(sql);
+}
+
 void DuckDbDestination::ReconcileColumns(TableState& t, Batch& batch) {
   for (size_t i = 0; i < batch.names.size(); i++) {
     Column& col = batch.columns[i];
@@ -228,6 +256,13 @@ void DuckDbDestination::ReconcileColumns(TableState& t, Batch& batch) {
       continue;
     }
     if (it->type.type == col.type()) continue;  // the common case: nothing to scan
+    if (it->type.type.id == TypeId::kText && col.type().id != TypeId::kText &&
+        col.type().id != TypeId::kNull) {
+      // A text column that only ever held NULLs (created before any typed value arrived, maybe
+      // by an earlier load) takes the first real type instead of forcing everything to text.
+      QuiesceWrites(t);
+      if (AllNull(t.write_table, it->name)) it->type = {DataType::Of(TypeId::kNull)};
+    }
     // Integer digits decide whether int64/decimal still fit DECIMAL(18); they are only needed
     // here, so they are measured here (the loaded rows are asked for after a flush).
     const InferredType incoming{col.type(), col.IntegerDigits()};
@@ -237,20 +272,32 @@ void DuckDbDestination::ReconcileColumns(TableState& t, Batch& batch) {
     }
     const InferredType joined = Join(it->type, incoming);
     if (joined.type != it->type.type) {
-      // Earlier rows hold narrower values; DuckDB casts them exactly (text renders canonically).
       QuiesceWrites(t);
-      connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.write_table) + " ALTER COLUMN " +
-                           QuoteIdentifier(it->name) + " SET DATA TYPE " +
-                           SqlTypeName(joined.type));
+      AlterColumnType(t.write_table, it->name, joined.type);
     }
     it->type = joined;
     if (joined.type != col.type()) col = col.CastTo(joined.type);
   }
 }
 
+void DuckDbDestination::CheckMergeKey(const Batch& batch) const {
+  if (plan_.mode != WriteMode::kMerge || batch.table != plan_.root_table) return;
+  for (const auto& key : plan_.primary_key) {
+    if (batch.FindColumn(key) < 0) {
+      std::string have;
+      for (const auto& n : batch.names) have += (have.empty() ? "" : ", ") + n;
+      throw UsageError("--primary-key column '" + key + "' is not in the data for table '" +
+                       batch.table + "' (columns: " + have + ")");
+    }
+  }
+}
+
 void DuckDbDestination::Write(Batch& batch) {
-  if (batch.num_rows == 0) return;
+  // Every batch is checked: a later file without the key must not merge as NULL keys.
+  CheckMergeKey(batch);
+  // A batch without rows (a header-only file) still creates the table with its columns.
   TableState& t = PrepareTable(batch);
+  if (batch.num_rows == 0) return;
   ReconcileColumns(t, batch);
   const bool merge = plan_.mode == WriteMode::kMerge;
   const size_t rows = batch.num_rows;
@@ -285,7 +332,7 @@ void DuckDbDestination::WriteRejects(const std::vector<RejectedRecord>& rejects)
   for (const auto& r : rejects) {
     b.columns[0].AppendString(plan_.load_id);
     b.columns[1].AppendString(r.table);
-    b.columns[2].AppendString(r.source);
+    b.columns[2].AppendString(EscapeInvalidUtf8(r.source));
     if (r.line) {
       b.columns[3].AppendInt64(int64_t(r.line));
     } else {
@@ -295,10 +342,11 @@ void DuckDbDestination::WriteRejects(const std::vector<RejectedRecord>& rejects)
     if (r.column.empty()) {
       b.columns[5].AppendNull();
     } else {
-      b.columns[5].AppendString(r.column);
+      b.columns[5].AppendString(EscapeInvalidUtf8(r.column));
     }
-    b.columns[6].AppendString(r.raw);
-    b.columns[7].AppendString(r.reason);
+    // The raw text of a rejected record is often the very bytes that were not UTF-8.
+    b.columns[6].AppendString(EscapeInvalidUtf8(r.raw));
+    b.columns[7].AppendString(EscapeInvalidUtf8(r.reason));
   }
   b.num_rows = rejects.size();
   rejects_appender_->Append(b);
@@ -324,15 +372,20 @@ void DuckDbDestination::AlignTargetWithStage(TableState& t) {
       continue;
     }
     if (it->type.type == staged.type.type) continue;
+    if (it->type.type.id == TypeId::kText && AllNull(t.name, it->name)) {
+      it->type = {DataType::Of(TypeId::kNull)};
+    }
     if (it->type.type.id == TypeId::kInt64 || it->type.type.id == TypeId::kDecimal) {
       it->type.int_digits = LoadedIntegerDigits(t.name, *it);
     }
-    const InferredType joined = Join(it->type, staged.type);
-    if (joined.type != it->type.type) {
-      connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.name) + " ALTER COLUMN " +
-                           QuoteIdentifier(it->name) + " SET DATA TYPE " +
-                           SqlTypeName(joined.type));
+    if (staged.type.type.id == TypeId::kInt64 || staged.type.type.id == TypeId::kDecimal) {
+      staged.type.int_digits = LoadedIntegerDigits(t.write_table, staged);
     }
+    const InferredType joined = Join(it->type, staged.type);
+    if (joined.type != it->type.type) AlterColumnType(t.name, it->name, joined.type);
+    // The stage too: keys are compared and rows copied with one type on both sides.
+    if (joined.type != staged.type.type) AlterColumnType(t.write_table, staged.name, joined.type);
+    staged.type = joined;
   }
 }
 
@@ -346,27 +399,64 @@ void DuckDbDestination::ApplyMerge(TableState& t) {
     std::string match, partition;
     for (const auto& key : plan_.primary_key) {
       const std::string k = QuoteIdentifier(key);
-      match += (match.empty() ? "" : " AND ") + target + "." + k + " IS NOT DISTINCT FROM s." + k;
+      match += (match.empty() ? "" : " AND ") + target + "." + k +
+               " IS NOT DISTINCT FROM _sluice_src." + k;
       partition += (partition.empty() ? "" : ", ") + k;
     }
     connection_->Execute("DELETE FROM " + target + " WHERE EXISTS (SELECT 1 FROM " + stage +
-                         " s WHERE " + match + ")");
+                         " _sluice_src WHERE " + match + ")");
     connection_->Execute("INSERT INTO " + target + " (" + ColumnList(names) + ") SELECT " +
                          ColumnList(names) + " FROM " + stage + " QUALIFY row_number() OVER " +
                          "(PARTITION BY " + partition + " ORDER BY " + kSequenceColumn +
                          " DESC) = 1");
   } else {
-    // A child table: the merged parents' children are replaced by the ones in this load.
-    const std::string parent = t.name.substr(0, t.name.rfind("__"));
-    const bool linked = std::any_of(t.columns.begin(), t.columns.end(), [](const ColumnState& c) {
-      return c.name == "_sluice_parent_id";
-    });
-    if (linked && tables_.count(parent)) {
-      connection_->Execute("DELETE FROM " + target + " WHERE _sluice_parent_id IN (SELECT " +
-                           "_sluice_id FROM " + QuoteIdentifier(tables_[parent].write_table) + ")");
-    }
+    // Children of merged parents were deleted by DeleteMergedDescendants; the load's children
+    // go in, one row per id (a key repeated in the load repeats its children's ids).
     connection_->Execute("INSERT INTO " + target + " (" + ColumnList(names) + ") SELECT " +
-                         ColumnList(names) + " FROM " + stage);
+                         ColumnList(names) + " FROM " + stage + " QUALIFY row_number() OVER " +
+                         "(PARTITION BY _sluice_id ORDER BY " + kSequenceColumn + " DESC) = 1");
+  }
+}
+
+void DuckDbDestination::DeleteMergedDescendants() {
+  // Child ids derive from the parent's id, and a merged root's id from its key, so the rows
+  // to delete are the descendants of the root ids in the stage, in every family table that
+  // exists (also tables this load has no rows for: an array that became empty). Deepest
+  // tables first, while the chain of parents they are found through still exists.
+  auto it = tables_.find(plan_.root_table);
+  if (it == tables_.end()) return;
+  const auto family = connection_->Query(
+      "SELECT DISTINCT table_name FROM duckdb_columns() WHERE database_name = current_database() "
+      "AND schema_name = 'main' AND column_name = '_sluice_parent_id' AND "
+      "starts_with(table_name, ?)",
+      {plan_.root_table + "__"});
+  std::vector<std::string> tables;
+  for (const auto& row : family) tables.push_back(row.values[0]);
+  auto depth = [](const std::string& name) {
+    size_t n = 0;
+    for (size_t p = name.find("__"); p != std::string::npos; p = name.find("__", p + 2)) n++;
+    return n;
+  };
+  std::sort(tables.begin(), tables.end(),
+            [&](const std::string& a, const std::string& b) { return depth(a) > depth(b); });
+  const std::set<std::string> existing(tables.begin(), tables.end());
+  for (const auto& table : tables) {
+    // Ancestor chain below the root: root__a__b -> [root__a, root__a__b].
+    std::string ids = "SELECT _sluice_id FROM " + QuoteIdentifier(it->second.write_table);
+    bool reachable = true;
+    for (size_t p = table.find("__", plan_.root_table.size() + 2); p != std::string::npos;
+         p = table.find("__", p + 2)) {
+      const std::string ancestor = table.substr(0, p);
+      if (!existing.count(ancestor)) {
+        reachable = false;
+        break;
+      }
+      ids = "SELECT _sluice_id FROM " + QuoteIdentifier(ancestor) +
+            " WHERE _sluice_parent_id IN (" + ids + ")";
+    }
+    if (!reachable) continue;
+    connection_->Execute("DELETE FROM " + QuoteIdentifier(table) + " WHERE _sluice_parent_id IN (" +
+                         ids + ")");
   }
 }
 
@@ -406,10 +496,21 @@ void DuckDbDestination::Commit(const LoadRecord& record) {
   }
   if (plan_.mode == WriteMode::kReplace) {
     for (const auto& name : table_order_) ReplaceFromStage(tables_[name]);
+    if (!tables_.count(plan_.root_table) && TableFamilyExists(plan_.root_table)) {
+      // The input had no records at all: the replaced table is empty, with its columns kept.
+      const auto rows = connection_->Query(
+          "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND "
+          "schema_name = 'main' AND table_name = ?",
+          {plan_.root_table});
+      if (!rows.empty() && rows[0].values[0] != "0") {
+        connection_->Execute("DELETE FROM " + QuoteIdentifier(plan_.root_table));
+      }
+    }
     DropStaleChildTables();
   } else if (plan_.mode == WriteMode::kAppend && staged_) {
     for (const auto& name : table_order_) ReplaceFromStage(tables_[name]);
   } else if (plan_.mode == WriteMode::kMerge) {
+    DeleteMergedDescendants();
     for (const auto& name : table_order_) ApplyMerge(tables_[name]);
     for (const auto& name : table_order_) {
       connection_->Execute("DROP TABLE " + QuoteIdentifier(tables_[name].write_table));

@@ -33,6 +33,7 @@ class DuckDbDestination final : public Destination {
                                                  DuckDbOptions options = {});
   ~DuckDbDestination() override;
 
+  std::vector<ExistingColumn> ExistingColumns(const std::string& root_table) override;
   void Begin(const LoadPlan& plan) override;
   void Write(Batch& batch) override;
   void WriteRejects(const std::vector<RejectedRecord>& rejects) override;
@@ -66,10 +67,14 @@ class DuckDbDestination final : public Destination {
   void EnsureMetadataTables();
   TableState& PrepareTable(const Batch& batch);
   void ReconcileColumns(TableState& table, Batch& batch);
+  void AlterColumnType(const std::string& table, const std::string& column, DataType to);
+  bool AllNull(const std::string& table, const std::string& column);
+  void CheckMergeKey(const Batch& batch) const;
   // Makes every appended row of the load visible to this connection (before DDL or queries).
   void QuiesceWrites(TableState& table);
   void AlignTargetWithStage(TableState& table);
   void ApplyMerge(TableState& table);
+  void DeleteMergedDescendants();
   std::vector<ColumnState> ReadColumns(const std::string& table);
   uint8_t LoadedIntegerDigits(const std::string& table, const ColumnState& column);
 

@@ -91,6 +91,20 @@ void FillVector(const Column& col, size_t begin, size_t count, duckdb_type type,
     case DUCKDB_TYPE_DECIMAL:  // DECIMAL(18, s): physically int64
       std::memcpy(data, col.slots() + begin, count * sizeof(uint64_t));
       return;
+    case DUCKDB_TYPE_UUID: {
+      // DuckDB stores a UUID as a 128-bit integer with the top bit flipped (so it sorts).
+      auto* out = static_cast<duckdb_hugeint*>(data);
+      for (size_t i = 0; i < count; i++) {
+        if (!valid[i]) continue;
+        const auto* b = reinterpret_cast<const unsigned char*>(col.GetString(begin + i).data());
+        uint64_t hi = 0, lo = 0;
+        for (int k = 0; k < 8; k++) hi = hi << 8 | b[k];
+        for (int k = 8; k < 16; k++) lo = lo << 8 | b[k];
+        out[i].upper = static_cast<int64_t>(hi ^ (uint64_t{1} << 63));
+        out[i].lower = lo;
+      }
+      return;
+    }
     case DUCKDB_TYPE_VARCHAR:
     case DUCKDB_TYPE_BLOB:
       for (size_t i = 0; i < count; i++) {

@@ -28,6 +28,10 @@ class CsvSource final : public Source {
   const std::string& table() const override { return options_.table; }
   bool ReadChunk(RawChunk* chunk) override;
   ParsedChunk ParseChunk(RawChunk chunk) override;
+  void HintColumnType(const std::string& table, const std::string& column,
+                      InferredType type) override {
+    tracker_.Observe(table, column, type);
+  }
 
   // The dialect of the first file (later files must match it), for `sluice sniff` and logs.
   CsvDialect Dialect() const { return dialect_; }

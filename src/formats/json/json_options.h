@@ -27,6 +27,8 @@ struct JsonOptions {
 
   // Decompression; kAuto chooses by extension (.gz, .zst) or magic bytes.
   Compression compression = Compression::kAuto;
+  // JSON is UTF-8 by RFC 8259; Latin-1 / Windows-1252 exports are decoded to UTF-8 first.
+  TextEncoding encoding = TextEncoding::kUtf8;
 
   // Target size of a chunk of decoded input handed to one parse worker. A chunk grows beyond
   // this only when a single document is larger.

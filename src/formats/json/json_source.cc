@@ -66,6 +66,11 @@ class JsonSource final : public Source {
     }
   }
 
+  void HintColumnType(const std::string& table, const std::string& column,
+                      InferredType type) override {
+    flattener_.tracker().Observe(table, column, type);
+  }
+
   ParsedChunk ParseChunk(RawChunk chunk) override {
     ParsedChunk out;
     out.sequence = chunk.sequence;
@@ -321,8 +326,9 @@ std::unique_ptr<Source> MakeJsonSource(std::vector<InputFile> files, JsonOptions
 
 std::unique_ptr<Source> MakeJsonSource(std::vector<InputFile> files, JsonOptions options) {
   const Compression compression = options.compression;
-  return MakeJsonSource(std::move(files), std::move(options), [compression](const InputFile& f) {
-    return OpenInput(f.path, compression, TextEncoding::kUtf8);
+  const TextEncoding encoding = options.encoding;
+  return MakeJsonSource(std::move(files), std::move(options), [=](const InputFile& f) {
+    return OpenInput(f.path, compression, encoding);
   });
 }
 
