@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "destinations/duckdb/duckdb_connection.h"
+#include "destinations/duckdb/duckdb_test_util.h"
 
 namespace sluice::testing_util {
 
@@ -65,20 +65,6 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
-
-// Query results as "a|b|c" lines, NULL spelled NULL.
-inline std::vector<std::string> QueryRows(const std::string& db, const std::string& sql) {
-  DuckDbConnection con(db);
-  std::vector<std::string> out;
-  for (const auto& row : con.Query(sql)) {
-    std::string line;
-    for (size_t i = 0; i < row.values.size(); i++) {
-      line += (i ? "|" : "") + (row.nulls[i] ? std::string("NULL") : row.values[i]);
-    }
-    out.push_back(line);
-  }
-  return out;
-}
 
 inline std::vector<std::string> ColumnTypes(const std::string& db, const std::string& table) {
   return QueryRows(db,

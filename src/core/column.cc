@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/json_string.h"
 #include "core/value_parse.h"
 
 namespace sluice {
@@ -89,19 +90,9 @@ Column Column::CastTo(DataType to) const {
         AppendValueAsText(i, &text);
         // A value cast to json must itself be json: strings are quoted.
         if (to.id == TypeId::kJson && type_.id == TypeId::kText) {
-          result.AppendToHeap("\"");
-          for (char c : text) {
-            if (c == '"' || c == '\\') result.AppendToHeap("\\");
-            if (static_cast<unsigned char>(c) < 0x20) {
-              char esc[8];
-              std::snprintf(esc, sizeof esc, "\\u%04x", c);
-              result.AppendToHeap(esc);
-              continue;
-            }
-            result.AppendToHeap(std::string_view(&c, 1));
-          }
-          result.AppendToHeap("\"");
-          result.FinishString();
+          std::string quoted;
+          AppendJsonString(text, &quoted);
+          result.AppendString(quoted);
         } else if (to.id == TypeId::kJson &&
                    (type_.id == TypeId::kDate || type_.id == TypeId::kTimestamp ||
                     type_.id == TypeId::kTimestampTz)) {

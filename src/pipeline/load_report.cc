@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/json_string.h"
 #include "core/value_parse.h"
 
 namespace sluice {
@@ -10,38 +11,6 @@ uint64_t LoadReport::rows_loaded() const {
   uint64_t n = 0;
   for (const auto& [name, t] : tables) n += t.rows_loaded;
   return n;
-}
-
-void AppendJsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out->append(buf);
-        } else {
-          out->push_back(char(c));
-        }
-    }
-  }
-  out->push_back('"');
 }
 
 namespace {
@@ -53,22 +22,22 @@ std::string Iso(int64_t micros) {
 }
 void Field(std::string* out, const char* name) {
   if (out->back() != '{') out->push_back(',');
-  AppendJsonString(out, name);
+  AppendJsonString(name, out);
   out->push_back(':');
 }
 }  // namespace
 
 std::string RenderJsonReport(const LoadReport& r) {
   std::string out = "{";
-  Field(&out, "load_id"), AppendJsonString(&out, r.load_id);
-  Field(&out, "pipeline"), AppendJsonString(&out, r.pipeline);
-  Field(&out, "status"), AppendJsonString(&out, r.status);
-  if (!r.error.empty()) Field(&out, "error"), AppendJsonString(&out, r.error);
-  Field(&out, "source"), AppendJsonString(&out, r.source);
-  Field(&out, "destination"), AppendJsonString(&out, r.destination);
-  Field(&out, "mode"), AppendJsonString(&out, r.mode);
-  Field(&out, "started_at"), AppendJsonString(&out, Iso(r.started_at_micros));
-  Field(&out, "finished_at"), AppendJsonString(&out, Iso(r.finished_at_micros));
+  Field(&out, "load_id"), AppendJsonString(r.load_id, &out);
+  Field(&out, "pipeline"), AppendJsonString(r.pipeline, &out);
+  Field(&out, "status"), AppendJsonString(r.status, &out);
+  if (!r.error.empty()) Field(&out, "error"), AppendJsonString(r.error, &out);
+  Field(&out, "source"), AppendJsonString(r.source, &out);
+  Field(&out, "destination"), AppendJsonString(r.destination, &out);
+  Field(&out, "mode"), AppendJsonString(r.mode, &out);
+  Field(&out, "started_at"), AppendJsonString(Iso(r.started_at_micros), &out);
+  Field(&out, "finished_at"), AppendJsonString(Iso(r.finished_at_micros), &out);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.3f", r.duration_seconds());
   Field(&out, "duration_seconds"), out += buf;
@@ -83,7 +52,7 @@ std::string RenderJsonReport(const LoadReport& r) {
     if (!first) out += ",";
     first = false;
     out += "{";
-    Field(&out, "name"), AppendJsonString(&out, name);
+    Field(&out, "name"), AppendJsonString(name, &out);
     Field(&out, "rows_loaded"), out += std::to_string(t.rows_loaded);
     Field(&out, "rows_rejected"), out += std::to_string(t.rows_rejected);
     out += "}";

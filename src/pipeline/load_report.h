@@ -37,7 +37,5 @@ struct LoadReport {
 
 std::string RenderJsonReport(const LoadReport& report);
 std::string RenderHumanReport(const LoadReport& report);
-// Appends `s` as a JSON string literal (quotes and escapes included).
-void AppendJsonString(std::string* out, std::string_view s);
 
 }  // namespace sluice

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "destinations/duckdb/duckdb_test_util.h"
 
 namespace sluice {
 namespace {
@@ -77,16 +78,7 @@ class DuckDbDestinationTest : public ::testing::Test {
     dest->Commit(record);
   }
   std::vector<std::string> Rows(const std::string& sql) {
-    DuckDbConnection con(path_);
-    std::vector<std::string> out;
-    for (const auto& row : con.Query(sql)) {
-      std::string line;
-      for (size_t i = 0; i < row.values.size(); i++) {
-        line += (i ? "|" : "") + (row.nulls[i] ? std::string("NULL") : row.values[i]);
-      }
-      out.push_back(line);
-    }
-    return out;
+    return testing_util::QueryRows(path_, sql);
   }
 
   std::filesystem::path dir_;
