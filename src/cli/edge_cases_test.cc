@@ -178,6 +178,18 @@ TEST(EdgeCases, BadOptionValuesAndReservedTablesAreUsageErrors) {
       RunSluice("load " + csv + Uri(db) + " --table _sluice_rejects --mode replace").exit_code, 2);
 }
 
+TEST(EdgeCases, EmptyLinesOfAOneColumnFileAreNullRows) {
+  TempDir dir;
+  const std::string db = dir.File("o.duckdb");
+  ASSERT_EQ(
+      RunSluice("load " + dir.Write("one.csv", "v\n1\n\n3\n\n5\n") + Uri(db) + " -q").exit_code, 0);
+  EXPECT_EQ(QueryRows(db, "SELECT count(*), count(v), sum(v) FROM one"), Rows{"5|3|9"});
+  ASSERT_EQ(
+      RunSluice("load " + dir.Write("two.csv", "a,b\n1,2\n\n3,4\n") + Uri(db) + " -q").exit_code,
+      0);
+  EXPECT_EQ(QueryRows(db, "SELECT count(*) FROM two"), Rows{"2"}) << "skipped with two columns";
+}
+
 TEST(EdgeCases, JsonHonoursTheEncodingOption) {
   TempDir dir;
   const std::string db = dir.File("o.duckdb");

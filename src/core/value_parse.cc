@@ -3,6 +3,7 @@
 #include <fast_float/fast_float.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 namespace sluice {
@@ -147,7 +148,8 @@ bool ParseDouble(std::string_view s, double* out) {
   const char c0 = Lower(*first == '-' && s.size() > 1 ? first[1] : *first);
   if (c0 == 'i' || c0 == 'n') return false;
   auto result = fast_float::from_chars(first, last, *out);
-  return result.ec == std::errc() && result.ptr == last;
+  // 1e400 overflows to infinity: not the number written, so it stays text.
+  return result.ec == std::errc() && result.ptr == last && std::isfinite(*out);
 }
 
 bool ParseDate(std::string_view s, int32_t* days) {

@@ -46,6 +46,7 @@ TEST(ParseDouble, IsLocaleIndependentAndRejectsSpecials) {
   EXPECT_FALSE(ParseDouble("inf", &d));
   EXPECT_FALSE(ParseDouble("NaN", &d));
   EXPECT_FALSE(ParseDouble("+1", &d));
+  EXPECT_FALSE(ParseDouble("1e400", &d)) << "overflow to infinity is not the number written";
 }
 
 TEST(ParseBoolean, CommonSpellings) {

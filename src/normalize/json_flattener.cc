@@ -218,6 +218,7 @@ class JsonBatchBuilder::Impl {
   }
 
   bool Stage(od::parser& parser, std::string_view json) {
+    object_keys_.clear();
     od::document doc;
     if (auto e = parser.iterate(json.data(), json.size(), json.size() + kJsonPadding).get(doc)) {
       return Fail(e);
@@ -323,17 +324,31 @@ class JsonBatchBuilder::Impl {
 
   bool WalkObject(od::object& obj, const RowCtx& ctx, int depth) {
     uint32_t position = 0;
+    const size_t keys_mark = object_keys_.size();
     for (auto field_result : obj) {
       od::field field;
       if (auto e = std::move(field_result).get(field)) return Fail(e);
       std::string_view key;
       if (auto e = field.unescaped_key().get(key)) return Fail(e);
+      // A repeated key is ambiguous (RFC 8259 leaves it open), and two arrays under one key
+      // would give child rows the same ids: the document is rejected, not half-guessed.
+      for (size_t k = keys_mark; k < object_keys_.size(); k++) {
+        if (object_keys_[k] == key) {
+          object_keys_.resize(keys_mark);
+          return Fail("duplicate key \"" + std::string(key) + "\" in one object");
+        }
+      }
+      object_keys_.push_back(key);
       const size_t mark = path_.size();
       PushKey(key, ++position);
       const bool ok = WalkValue(field.value(), ctx, depth);
       Pop(mark);
-      if (!ok) return false;
+      if (!ok) {
+        object_keys_.resize(keys_mark);
+        return false;
+      }
     }
+    object_keys_.resize(keys_mark);
     return true;
   }
 
@@ -714,6 +729,7 @@ class JsonBatchBuilder::Impl {
   std::vector<std::pair<int, uint32_t>> doc_rows_;
   std::string path_;
   std::vector<Segment> segs_;
+  std::vector<std::string_view> object_keys_;  // keys of the objects being walked, innermost last
   simdjson::error_code err_ = simdjson::SUCCESS;
   std::string error_;
   size_t documents_ = 0;

@@ -230,9 +230,21 @@ TEST(JsonFlattener, RejectsWithoutPartialRows) {
   EXPECT_EQ(Value(r.batches[1], "_sluice_parent_id", 0), Value(r.batches[0], "_sluice_id", 0));
 }
 
+TEST(JsonFlattener, ARepeatedKeyRejectsTheDocumentInsteadOfGuessing) {
+  Result r = Flatten({R"({"id": 1, "t": [1, 2], "t": [3]})", R"({"id": 2, "o": {"x": 1}, "o": 5})",
+                      R"({"id": 3, "a": {"k": 1, "k": 2}})",
+                      R"({"id": 4, "a": {"k": 1}, "b": {"k": 2}})"});
+  EXPECT_NE(r.errors[0].find("duplicate key \"t\""), std::string::npos) << r.errors[0];
+  EXPECT_NE(r.errors[1].find("duplicate key \"o\""), std::string::npos) << r.errors[1];
+  EXPECT_NE(r.errors[2].find("duplicate key \"k\""), std::string::npos) << r.errors[2];
+  EXPECT_EQ(r.errors[3], "") << "the same key in sibling objects is fine";
+  ASSERT_EQ(r.batches[0].num_rows, 1u) << "no partial rows of rejected documents";
+  EXPECT_EQ(Value(r.batches[0], "id", 0), "4");
+}
+
 TEST(JsonFlattener, UnicodeEscapedAndDuplicateKeys) {
   Result r = Flatten({R"({"\u0061b": 1, "Größe": 2, "a b": 3, "a_b": 4, "_sluice_id": 5,
-                         "": 6, "x": 7, "x": 8})"});
+                         "": 6, "x": 8})"});
   const Batch& b = r.batches[0];
   EXPECT_EQ(Value(b, "ab", 0), "1");
   EXPECT_EQ(Value(b, "größe", 0), "2");
@@ -240,7 +252,7 @@ TEST(JsonFlattener, UnicodeEscapedAndDuplicateKeys) {
   EXPECT_EQ(Value(b, "a_b_2", 0), "4");
   EXPECT_EQ(Value(b, "_sluice_id_2", 0), "5");
   EXPECT_EQ(Value(b, "col_6", 0), "6");
-  EXPECT_EQ(Value(b, "x", 0), "8") << "a repeated key: the last value wins";
+  EXPECT_EQ(Value(b, "x", 0), "8");
   // The same raw keys map to the same names in later batches (and other threads).
   JsonFlattener f({"t", 5, {}});
   Flatten(&f, {R"({"a b": 1, "a_b": 2})"});

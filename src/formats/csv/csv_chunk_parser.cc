@@ -102,7 +102,8 @@ ParsedChunk CsvChunkParser::Parse(RawChunk& chunk, const CsvFileLayout& file,
   }
   chunk.data.push_back('\n');  // the tokenizer's sentinel; fits in the padding
   char* const data = chunk.data.data();
-  const CsvDialect& dialect = file.dialect;
+  CsvDialect dialect = file.dialect;
+  dialect.blank_lines_are_records = file.names.size() == 1;
 
   Scratch& s = ThreadScratch();
   TokenizeCsv(std::string_view(data, size), dialect, &s.tokens);

@@ -40,13 +40,18 @@ void TokenizeCsv(std::string_view data, const CsvDialect& dialect, CsvTokens* ou
   uint64_t lines = 0;
 
   while (p < end) {
-    if (*p == '\n') {  // blank line
-      ++lines, ++p;
-      continue;
-    }
-    if (*p == '\r') {
-      ++lines, ++p;
-      if (p < end && *p == '\n') ++p;
+    if (*p == '\n' || *p == '\r') {  // blank line
+      if (dialect.blank_lines_are_records) {
+        CsvRow row;
+        row.first_field = uint32_t(fields.size());
+        row.begin = row.end = uint32_t(p - base);
+        row.line = lines + 1;
+        row.num_fields = 1;
+        fields.push_back({uint32_t(p - base), 0, 0});
+        rows.push_back(row);
+      }
+      ++lines;
+      if (*p++ == '\r' && p < end && *p == '\n') ++p;
       continue;
     }
     CsvRow row;
