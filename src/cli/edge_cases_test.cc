@@ -190,6 +190,21 @@ TEST(EdgeCases, EmptyLinesOfAOneColumnFileAreNullRows) {
   EXPECT_EQ(QueryRows(db, "SELECT count(*) FROM two"), Rows{"2"}) << "skipped with two columns";
 }
 
+TEST(EdgeCases, HeadersWithAnEmptyNameAreStillHeaders) {
+  TempDir dir;
+  const std::string db = dir.File("o.duckdb");
+  ASSERT_EQ(
+      RunSluice("load " + dir.Write("pd.csv", ",a,b\n0,1,x\n1,2,y\n") + Uri(db) + " -q").exit_code,
+      0);
+  EXPECT_EQ(ColumnTypes(db, "pd"), (Rows{"col_1 BIGINT", "a BIGINT", "b VARCHAR"}))
+      << "a pandas index column";
+  ASSERT_EQ(
+      RunSluice("load " + dir.Write("tr.csv", "a,b,\n1,2,\n3,4,\n") + Uri(db) + " -q").exit_code,
+      0);
+  EXPECT_EQ(QueryRows(db, "SELECT a, b FROM tr ORDER BY a"), (Rows{"1|2", "3|4"}))
+      << "a trailing delimiter on every line";
+}
+
 TEST(EdgeCases, JsonHonoursTheEncodingOption) {
   TempDir dir;
   const std::string db = dir.File("o.duckdb");

@@ -97,13 +97,19 @@ bool SniffHeader(const Sample& sample, const CsvTokens& tokens, const CsvDialect
   for (uint32_t i = 0; i < first.num_fields; i++) {
     std::string v = FieldText(sample, tokens.fields[first.first_field + i], d);
     // One-letter names like "n" or "y" classify as booleans but are fine header names.
+    // An empty name is allowed (pandas writes one for its index column, and a trailing
+    // delimiter leaves one at the end); it becomes col_<position>.
     const TypeId type = ClassifyText(v).type.id;
-    if (v.empty() || (type != TypeId::kText && type != TypeId::kBoolean)) return false;
+    if (!v.empty() && type != TypeId::kText && type != TypeId::kBoolean) return false;
     names.push_back(std::move(v));
   }
+  size_t empty_names = 0;
+  for (const auto& n : names) empty_names += n.empty();
+  if (empty_names == names.size()) return false;
   // A column whose later values are all typed (numbers, dates, ...) under a text first value
   // is the classic header.
   for (uint32_t c = 0; c < first.num_fields; c++) {
+    if (names[c].empty()) continue;
     InferredType t;
     bool any = false;
     for (size_t r = 1; r < tokens.rows.size() && t.type.id != TypeId::kText; r++) {
@@ -117,7 +123,9 @@ bool SniffHeader(const Sample& sample, const CsvTokens& tokens, const CsvDialect
     }
     if (any && t.type.id != TypeId::kText) return true;
   }
-  // All text: a header is likely when the first row's values are distinct names.
+  // All text: a header is likely when the first row's values are distinct, non-empty names
+  // (an empty first-row cell is only taken as a header name with typed columns as evidence).
+  if (empty_names > 0) return false;
   std::unordered_set<std::string> unique(names.begin(), names.end());
   return unique.size() == names.size();
 }
