@@ -205,6 +205,18 @@ TEST(EdgeCases, HeadersWithAnEmptyNameAreStillHeaders) {
       << "a trailing delimiter on every line";
 }
 
+TEST(EdgeCases, QuotedFieldsAfterASpaceAreQuoted) {
+  TempDir dir;
+  const std::string db = dir.File("o.duckdb");
+  ASSERT_EQ(
+      RunSluice("load " + dir.Write("sp.csv", "id, name, n\n1, \"Smith, John\", 3\n2, Ann, 4\n") +
+                Uri(db) + " -q")
+          .exit_code,
+      0);
+  EXPECT_EQ(QueryRows(db, "SELECT id, name FROM sp ORDER BY id"),
+            (Rows{"1|Smith, John", "2| Ann"}));
+}
+
 TEST(EdgeCases, JsonHonoursTheEncodingOption) {
   TempDir dir;
   const std::string db = dir.File("o.duckdb");

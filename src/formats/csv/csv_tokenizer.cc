@@ -59,6 +59,12 @@ void TokenizeCsv(std::string_view data, const CsvDialect& dialect, CsvTokens* ou
     row.begin = uint32_t(p - base);
     row.line = lines + 1;
     for (;;) {  // one field per iteration; the sentinel stops every inner loop at `end`
+      // Spaces or tabs before an opening quote belong to no field: `a, "b, c"`.
+      if ((*p == ' ' || *p == '\t') && *p != delimiter) {
+        const uint8_t* q = p;
+        while ((*q == ' ' || *q == '\t') && *q != delimiter) ++q;
+        if (*q == quote && q < end) p = q;
+      }
       const uint8_t* const start = p;
       CsvField f;
       if (*p == quote) {

@@ -30,8 +30,11 @@ size_t RecordBoundaryScanner::Scan(std::string_view buf, bool eof) {
         break;
       }
       i = stop + 1;
-      // Like the tokenizer: a quote opens a quoted field only at the start of a field.
-      const char prev = stop == 0 ? '\n' : b[stop - 1];
+      // Like the tokenizer: a quote opens a quoted field only at the start of a field, after
+      // optional spaces or tabs ("a, \"b, c\"").
+      size_t k = stop;
+      while (k > 0 && (b[k - 1] == ' ' || b[k - 1] == '\t') && b[k - 1] != delimiter_) --k;
+      const char prev = k == 0 ? '\n' : b[k - 1];
       if (prev == delimiter_ || prev == '\n' || prev == '\r') in_quotes_ = true;
     } else {
       if (backslash_) {
