@@ -217,6 +217,16 @@ TEST(EdgeCases, QuotedFieldsAfterASpaceAreQuoted) {
             (Rows{"1|Smith, John", "2| Ann"}));
 }
 
+TEST(EdgeCases, AnArrayFileCutOffAfterACommaIsReported) {
+  TempDir dir;
+  const std::string db = dir.File("o.duckdb");
+  auto r = RunSluice("load " + dir.Write("tr.json", "[{\"a\":1},{\"a\":2},") + Uri(db) + " -q");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(QueryRows(db, "SELECT count(*) FROM tr"), Rows{"2"});
+  EXPECT_EQ(QueryRows(db, "SELECT reason FROM _sluice_rejects"),
+            Rows{"unexpected end of input: the top-level array is not closed"});
+}
+
 TEST(EdgeCases, JsonHonoursTheEncodingOption) {
   TempDir dir;
   const std::string db = dir.File("o.duckdb");

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/error.h"
 #include "core/identifiers.h"
@@ -103,14 +104,25 @@ class JsonSource final : public Source {
           starts_in_array_.erase(it);
         }
       }
+      bool ends_unclosed;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ends_unclosed = ends_unclosed_.erase(chunk.sequence) > 0;
+      }
       std::vector<JsonPiece> pieces;
       SplitJsonDocuments(data.substr(skip), in_array, &pieces, &out.lines);
+      bool reported = false;
       for (const JsonPiece& p : pieces) {
         const bool ok = add(p.begin + skip, p.end + skip, p.line + 1);
+        if (p.unterminated) reported = true;  // rejected as a document, or reported here
         if (ok && p.unterminated) {
           Reject(path, p.line + 1, chunk.byte_offset + p.begin + skip, {},
                  "unexpected end of input: the top-level array is not closed", &out);
         }
+      }
+      if (ends_unclosed && !reported) {
+        Reject(path, out.lines + 1, chunk.byte_offset + data.size(), {},
+               "unexpected end of input: the top-level array is not closed", &out);
       }
     } else {
       uint64_t line = 0;
@@ -257,6 +269,11 @@ class JsonSource final : public Source {
       starts_in_array_[chunk->sequence] = true;
     }
     next_starts_in_array_ = cut_in_array_;
+    if (eof_ && cut == buf_.size() && layout_ == FileLayout::kArray && scanner_.in_array()) {
+      // The file ended inside a top-level array, perhaps right after a ',' (no open element).
+      std::lock_guard<std::mutex> lock(mu_);
+      ends_unclosed_.insert(chunk->sequence);
+    }
     first_ = false;
     // Hand the big buffer over and keep only the tail after the cut.
     std::string next;
@@ -289,6 +306,7 @@ class JsonSource final : public Source {
   // by workers.
   std::mutex mu_;
   std::unordered_map<uint64_t, bool> starts_in_array_;
+  std::unordered_set<uint64_t> ends_unclosed_;  // last chunks of files cut off inside an array
   std::vector<std::unique_ptr<JsonBatchBuilder>> builders_;
   static constexpr size_t kMaxFreeBuffers = 8;
   std::vector<std::string> free_buffers_;  // chunk buffers parsed and ready for reuse
