@@ -81,7 +81,8 @@ void CrashRepeatedly(const std::string& mode) {
   TempDir dir;
   const std::string csv = MakeCsv(dir);
   const std::string db = dir.File("crash.duckdb");
-  std::vector<std::string> args = {"load", csv, "duckdb:///" + db, "--mode", mode, "-q"};
+  // --force: every attempt loads the file again, so every kill hits a real load.
+  std::vector<std::string> args = {"load", csv, "duckdb:///" + db, "--mode", mode, "-q", "--force"};
   if (mode == "merge") args.insert(args.end(), {"--primary-key", "id"});
   auto expected_rows = [&](int64_t committed) {
     if (committed == 0) return int64_t{0};
@@ -113,6 +114,27 @@ void CrashRepeatedly(const std::string& mode) {
     EXPECT_EQ(QueryRows(db, "SELECT count(DISTINCT id) FROM big"),
               std::vector<std::string>{std::to_string(kRows)});
   }
+}
+
+// Without --force the file's fingerprint is committed with its rows: however often a run is
+// killed and restarted, the file lands exactly once.
+TEST(CrashSafety, RerunsAfterKillsAppendTheFileExactlyOnce) {
+  TempDir dir;
+  const std::string csv = MakeCsv(dir);
+  const std::string db = dir.File("once.duckdb");
+  const std::vector<std::string> args = {"load", csv, "duckdb:///" + db, "-q"};
+  std::mt19937 rng(7);
+  int killed = 0;
+  for (int attempt = 0; attempt < 10; attempt++) {
+    const auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 700)(rng));
+    if (!LoadAndMaybeKill(args, delay)) killed++;
+    const int64_t rows = CountRows(db);
+    ASSERT_TRUE(rows == 0 || rows == kRows) << "attempt " << attempt << ": " << rows << " rows";
+  }
+  ASSERT_GT(killed, 0) << "no run was killed: the test proved nothing";
+  ASSERT_TRUE(LoadAndMaybeKill(args, std::chrono::minutes(5)));
+  EXPECT_EQ(CountRows(db), kRows);
+  EXPECT_EQ(CommittedLoads(db), 1) << "later runs found the file unchanged and loaded nothing";
 }
 
 TEST(CrashSafety, KilledAppendsLeaveOnlyCompletedLoads) {

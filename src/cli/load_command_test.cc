@@ -115,8 +115,13 @@ TEST(LoadCommand, ReplaceAndMergeModes) {
   const std::string v1 = dir.Write("v1.csv", "id,status\n1,new\n2,new\n");
   const std::string v2 = dir.Write("v2.csv", "id,status\n2,paid\n3,new\n2,shipped\n");
   ASSERT_EQ(RunSluice("load " + v1 + uri + " --table orders -q").exit_code, 0);
-  ASSERT_EQ(RunSluice("load " + v1 + uri + " --table orders -q").exit_code, 0);
-  EXPECT_EQ(QueryRows(db, "SELECT count(*) FROM orders"), Rows{"4"}) << "append adds";
+  auto again = RunSluice("load " + v1 + uri + " --table orders --report json");
+  ASSERT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.out.find("\"status\":\"unchanged\""), std::string::npos) << again.out;
+  EXPECT_EQ(QueryRows(db, "SELECT count(*) FROM orders"), Rows{"2"})
+      << "an unchanged file: nothing";
+  ASSERT_EQ(RunSluice("load " + v1 + uri + " --table orders -q --force").exit_code, 0);
+  EXPECT_EQ(QueryRows(db, "SELECT count(*) FROM orders"), Rows{"4"}) << "--force appends again";
   ASSERT_EQ(RunSluice("load " + v1 + uri + " --table orders --mode replace -q").exit_code, 0);
   EXPECT_EQ(QueryRows(db, "SELECT count(*) FROM orders"), Rows{"2"});
   ASSERT_EQ(

@@ -2,16 +2,22 @@
 // 0 loaded, no rejected rows; 3 loaded, some rows rejected (see _sluice_rejects);
 // 1 the load failed and was rolled back; 2 usage error.
 #include <malloc.h>
+#include <xxhash.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <future>
 #include <iostream>
+#include <map>
 
 #include "core/error.h"
 #include "core/identifiers.h"
 #include "destinations/destination.h"
+#include "io/glob.h"
 #include "pipeline/runner.h"
 #include "pipeline/schema_collector.h"
+#include "sources/file_fingerprint.h"
 #include "sources/open_source.h"
 
 namespace sluice {
@@ -61,8 +67,7 @@ char SingleChar(const std::string& flag, const std::string& value) {
   return value[0];
 }
 
-std::unique_ptr<Source> OpenFromFlags(const SourceFlags& f,
-                                      const std::vector<std::string>& primary_key) {
+SourceOptions OptionsFromFlags(const SourceFlags& f, const std::vector<std::string>& primary_key) {
   SourceOptions o;
   o.format = ParseInputFormat(f.format);
   o.table = f.table;
@@ -104,7 +109,72 @@ std::unique_ptr<Source> OpenFromFlags(const SourceFlags& f,
   }
   if (f.max_nesting >= 0) o.json.max_nesting = f.max_nesting;
   o.json.primary_key = primary_key;
-  return OpenSource(f.source, std::move(o));
+  return o;
+}
+
+std::unique_ptr<Source> OpenFromFlags(const SourceFlags& f,
+                                      const std::vector<std::string>& primary_key) {
+  return OpenSource(f.source, OptionsFromFlags(f, primary_key));
+}
+
+// Splits the files into those to load and those whose fingerprint matches the pipeline's
+// state. Replace is all or nothing: it is skipped only if the last replace of this pipeline
+// loaded exactly these files, unchanged, and nothing was appended or merged since
+// (state key "replace:set"); otherwise every file loads.
+struct FilePlan {
+  std::vector<InputFile> load;
+  std::vector<FileFingerprint> fingerprints;  // parallel to `load`
+  size_t unchanged = 0;
+};
+constexpr const char* kReplaceSetKey = "replace:set";
+
+std::string FileSetDigest(const std::vector<FileFingerprint>& prints) {
+  std::vector<std::string> parts;
+  for (const auto& fp : prints) parts.push_back(fp.StateKey() + "=" + fp.ToJson());
+  std::sort(parts.begin(), parts.end());
+  std::string all;
+  for (const auto& p : parts) all += p + "\n";
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(XXH3_64bits(all.data(), all.size())));
+  return std::string("\"") + hex + "\"";
+}
+
+FilePlan PlanFiles(const std::vector<InputFile>& files, Destination& destination,
+                   const std::string& pipeline, const std::string& table, WriteMode mode,
+                   bool force) {
+  std::map<std::string, std::string> stored;
+  if (!force) {
+    for (const auto& e : destination.ReadState(pipeline)) {
+      if (e.resource == table) stored[e.key] = e.value;
+    }
+  }
+  FilePlan plan;
+  std::vector<FileFingerprint> all;
+  std::vector<bool> same(files.size(), false);
+  for (size_t i = 0; i < files.size(); i++) {
+    FileFingerprint fp = FileFingerprint::Stat(files[i].path);
+    auto it = stored.find(fp.StateKey());
+    same[i] = it != stored.end() && SameContent(fp, it->second);
+    plan.unchanged += same[i];
+    all.push_back(std::move(fp));
+  }
+  if (mode == WriteMode::kReplace) {
+    auto it = stored.find(kReplaceSetKey);
+    if (plan.unchanged == files.size() && it != stored.end() && it->second == FileSetDigest(all)) {
+      return plan;  // nothing to load
+    }
+    plan.unchanged = 0;
+    plan.load = files;
+    plan.fingerprints = std::move(all);
+    return plan;
+  }
+  for (size_t i = 0; i < files.size(); i++) {
+    if (same[i]) continue;
+    plan.load.push_back(files[i]);
+    plan.fingerprints.push_back(std::move(all[i]));
+  }
+  return plan;
 }
 
 std::vector<std::string> SplitKeys(const std::string& keys) {
@@ -124,7 +194,7 @@ std::vector<std::string> SplitKeys(const std::string& keys) {
 int RunLoadCommand(const SourceFlags& f, const std::string& destination_uri,
                    const std::string& mode_name, const std::string& primary_key,
                    const std::string& report_format, const std::string& pipeline_name,
-                   uint64_t max_bad_rows, bool quiet) {
+                   uint64_t max_bad_rows, bool quiet, bool force) {
   if (report_format != "text" && report_format != "json") {
     throw UsageError("--report takes text or json");
   }
@@ -134,17 +204,59 @@ int RunLoadCommand(const SourceFlags& f, const std::string& destination_uri,
   if (plan.mode == WriteMode::kMerge && plan.primary_key.empty()) {
     throw UsageError("--mode merge needs --primary-key COL[,COL...]");
   }
-  std::unique_ptr<Source> source = OpenFromFlags(f, plan.primary_key);
+  SourceOptions source_options = OptionsFromFlags(f, plan.primary_key);
+  const std::vector<InputFile> files = ExpandSourcePattern(f.source);
+  const std::string table = ResolveTableName(files, f.table);
   std::unique_ptr<Destination> destination = OpenDestination(destination_uri);
   plan.load_id = NewLoadId();
-  plan.root_table = source->table();
-  plan.pipeline = pipeline_name.empty() ? source->table() : pipeline_name;
+  plan.root_table = table;
+  plan.pipeline = pipeline_name.empty() ? table : pipeline_name;
+  LoadReport report;
+  report.source = f.source;
+  report.pipeline = plan.pipeline;
+  report.destination = destination->Describe();
+  report.mode = WriteModeName(plan.mode);
+
+  FilePlan file_plan = PlanFiles(files, *destination, plan.pipeline, table, plan.mode, force);
+  if (file_plan.load.empty()) {
+    // Nothing changed since the files were loaded: an idempotent rerun does nothing.
+    report.status = "unchanged";
+    report.files = files.size();
+    report.started_at_micros = report.finished_at_micros = NowMicros();
+    if (report_format == "json") {
+      std::cout << RenderJsonReport(report) << std::endl;
+    } else if (!quiet) {
+      std::cerr << "nothing to load: " << files.size() << " file(s) unchanged since pipeline '"
+                << plan.pipeline << "' loaded them (--force loads them again)\n";
+    }
+    return kExitOk;
+  }
+  source_options.table = table;
+  std::unique_ptr<Source> source = OpenSource(file_plan.load, std::move(source_options));
+
   RunOptions options;
   options.workers = f.threads;
   options.max_bad_rows = max_bad_rows;
   options.progress = !quiet;
-  LoadReport report;
-  report.source = f.source;
+  // Hash the files while they load (the hash is only needed at commit).
+  std::future<void> hashing = std::async(std::launch::async, [&file_plan] {
+    for (auto& fp : file_plan.fingerprints) {
+      if (fp.content_hash.empty()) fp.ComputeHash();
+    }
+  });
+  options.final_state = [&] {
+    hashing.get();
+    std::vector<StateEntry> state;
+    for (const auto& fp : file_plan.fingerprints) {
+      state.push_back({plan.pipeline, table, fp.StateKey(), fp.ToJson(), "", ""});
+    }
+    // A replace records the exact file set it made the table from; any other load changes
+    // the table, so it forgets that record (empty value = delete).
+    const bool replace = plan.mode == WriteMode::kReplace;
+    state.push_back({plan.pipeline, table, kReplaceSetKey,
+                     replace ? FileSetDigest(file_plan.fingerprints) : "", "", ""});
+    return state;
+  };
   int code = kExitOk;
   try {
     RunLoad(*source, *destination, plan, options, &report);
@@ -189,6 +301,24 @@ int RunSchemaCommand(const SourceFlags& f, uint64_t sample_bytes) {
   return kExitOk;
 }
 
+int RunStateCommand(const std::string& action, const std::string& pipeline,
+                    const std::string& destination_uri) {
+  std::unique_ptr<Destination> destination = OpenDestination(destination_uri);
+  if (action == "reset") {
+    const uint64_t n = destination->ResetState(pipeline);
+    std::printf("pipeline '%s': %llu state entries removed; the next run loads everything\n",
+                pipeline.c_str(), static_cast<unsigned long long>(n));
+    return kExitOk;
+  }
+  const auto entries = destination->ReadState(pipeline);
+  if (entries.empty()) std::printf("pipeline '%s' has no state\n", pipeline.c_str());
+  for (const auto& e : entries) {
+    std::printf("%s\t%s\t%s\t%s\tload %s at %s\n", e.pipeline.c_str(), e.resource.c_str(),
+                e.key.c_str(), e.value.c_str(), e.load_id.c_str(), e.updated_at.c_str());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 }  // namespace sluice
 
@@ -224,12 +354,25 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   load->add_flag("--quiet,-q", quiet, "No progress bar and no summary unless it failed");
+  bool force = false;
+  load->add_flag("--force", force,
+                 "Load files even if the pipeline state says they were loaded unchanged");
 
   SourceFlags schema_flags;
   uint64_t sample_bytes = 16 << 20;
   CLI::App* schema = app.add_subcommand("schema", "Print the schema sluice infers for a source");
   AddSourceFlags(schema, &schema_flags);
   schema->add_option("--sample-bytes", sample_bytes, "Decoded bytes to read (0 = all)")
+      ->capture_default_str();
+
+  std::string state_action, state_pipeline, state_destination = "duckdb:///sluice.duckdb";
+  CLI::App* state = app.add_subcommand("state", "Show or reset a pipeline's state");
+  state->add_option("ACTION", state_action, "show | reset")
+      ->required()
+      ->check(CLI::IsMember({"show", "reset"}));
+  state->add_option("PIPELINE", state_pipeline, "Pipeline name (default of load: the table)")
+      ->required();
+  state->add_option("DESTINATION", state_destination, "Where the pipeline loads to")
       ->capture_default_str();
 
   try {
@@ -240,8 +383,9 @@ int main(int argc, char** argv) {
   try {
     if (*load) {
       return RunLoadCommand(load_flags, destination, mode, primary_key, report, pipeline,
-                            max_bad_rows, quiet);
+                            max_bad_rows, quiet, force);
     }
+    if (*state) return RunStateCommand(state_action, state_pipeline, state_destination);
     return RunSchemaCommand(schema_flags, sample_bytes);
   } catch (const Error& e) {
     std::fprintf(stderr, "sluice: %s\n", e.what());

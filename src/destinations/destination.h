@@ -29,6 +29,17 @@ struct LoadPlan {
   std::string root_table;                // the source's table (child tables derive from it)
 };
 
+// One entry of a pipeline's state (_sluice_state): e.g. resource "orders", key
+// "file:/data/orders.csv", value a file fingerprint as JSON.
+struct StateEntry {
+  std::string pipeline;
+  std::string resource;
+  std::string key;
+  std::string value;    // JSON; empty in LoadRecord::state = delete the entry
+  std::string load_id;  // the load that wrote it
+  std::string updated_at;
+};
+
 // What the destination records in _sluice_loads with the data.
 struct LoadRecord {
   int64_t started_at_micros = 0;
@@ -36,6 +47,8 @@ struct LoadRecord {
   std::string source;
   std::map<std::string, uint64_t> rows_per_table;
   uint64_t rows_rejected = 0;
+  // Pipeline state that advances with this load: written in the commit transaction.
+  std::vector<StateEntry> state;
 };
 
 struct ExistingColumn {
@@ -48,6 +61,10 @@ class Destination : public BatchSink {
  public:
   // The typed columns of `root_table` and its child tables as the destination holds them now.
   virtual std::vector<ExistingColumn> ExistingColumns(const std::string& root_table) = 0;
+  // The pipeline's committed state (empty if it never loaded).
+  virtual std::vector<StateEntry> ReadState(const std::string& pipeline) = 0;
+  // Forgets the pipeline's state (the next run loads everything again); returns entries removed.
+  virtual uint64_t ResetState(const std::string& pipeline) = 0;
   virtual void Begin(const LoadPlan& plan) = 0;
   virtual void Commit(const LoadRecord& record) = 0;
   virtual void Rollback() noexcept = 0;

@@ -199,6 +199,7 @@ void RunLoad(Source& source, Destination& destination, const LoadPlan& plan,
       }
     }
     Pump(source, destination, options, report);
+    if (options.final_state) record.state = options.final_state();
     record.finished_at_micros = NowMicros();
     for (const auto& [name, t] : report->tables) record.rows_per_table[name] = t.rows_loaded;
     record.rows_rejected = report->rows_rejected;

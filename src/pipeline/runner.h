@@ -4,6 +4,7 @@
 // by bounded queues plus a window on chunks in flight, so memory stays flat whatever the input
 // size (see docs/architecture.md, "Data path").
 #include <cstdint>
+#include <functional>
 
 #include "destinations/destination.h"
 #include "pipeline/load_report.h"
@@ -20,6 +21,9 @@ struct RunOptions {
   // Stop after this many decoded bytes (sampling for `sluice schema`); 0 = read everything.
   uint64_t max_decoded_bytes = 0;
   bool progress = true;
+  // Called after every row is delivered and before the commit; the pipeline state it returns
+  // is committed in the same transaction as the data (e.g. fingerprints of the loaded files).
+  std::function<std::vector<StateEntry>()> final_state;
 };
 
 // Pumps every chunk of `source` into `sink` in order; fills the counters of `report`.

@@ -46,21 +46,29 @@ std::string TableNameFromPath(const std::string& path) {
   return name.empty() ? "data" : name;
 }
 
+std::string ResolveTableName(const std::vector<InputFile>& files, const std::string& table_option) {
+  std::string table =
+      table_option.empty() ? TableNameFromPath(files[0].path) : NormalizeIdentifier(table_option);
+  if (table.empty()) throw UsageError("--table '" + table_option + "' has no usable characters");
+  if (table.rfind("_sluice_", 0) == 0) {
+    throw UsageError("table names starting with _sluice_ are reserved for sluice's own tables: '" +
+                     table + "'; pass another --table");
+  }
+  return table;
+}
+
 std::unique_ptr<Source> OpenSource(const std::string& pattern, SourceOptions options) {
-  std::vector<InputFile> files = ExpandSourcePattern(pattern);
+  return OpenSource(ExpandSourcePattern(pattern), std::move(options));
+}
+
+std::unique_ptr<Source> OpenSource(std::vector<InputFile> files, SourceOptions options) {
   InputFormat format = options.format;
   if (format == InputFormat::kAuto) format = FormatFromPath(files[0].path);
   if (format == InputFormat::kAuto) {
     throw UsageError("cannot tell the format of '" + files[0].path +
                      "' from its name: pass --format csv, jsonl or json");
   }
-  std::string table =
-      options.table.empty() ? TableNameFromPath(files[0].path) : NormalizeIdentifier(options.table);
-  if (table.empty()) throw UsageError("--table '" + options.table + "' has no usable characters");
-  if (table.rfind("_sluice_", 0) == 0) {
-    throw UsageError("table names starting with _sluice_ are reserved for sluice's own tables: '" +
-                     table + "'; pass another --table");
-  }
+  const std::string table = ResolveTableName(files, options.table);
   if (format == InputFormat::kCsv) {
     options.csv.table = table;
     return MakeCsvSource(std::move(files), std::move(options.csv));

@@ -24,6 +24,11 @@ struct SourceOptions {
 
 // Expands `pattern`, binds the reader (sniffing, header, first schema) and returns it.
 std::unique_ptr<Source> OpenSource(const std::string& pattern, SourceOptions options);
+// The same for files already listed (non-empty).
+std::unique_ptr<Source> OpenSource(std::vector<InputFile> files, SourceOptions options);
+// The table the files load into: --table normalized, else the first file's name. Names starting
+// with _sluice_ are refused (sluice's own tables).
+std::string ResolveTableName(const std::vector<InputFile>& files, const std::string& table_option);
 
 // "data/Orders 2024.csv.gz" -> "orders_2024".
 std::string TableNameFromPath(const std::string& path);

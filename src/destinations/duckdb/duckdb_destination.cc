@@ -101,6 +101,10 @@ void DuckDbDestination::EnsureMetadataTables() {
       "status VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, "
       "rows_per_table JSON, rows_rejected BIGINT, error VARCHAR)");
   connection_->Execute(
+      "CREATE TABLE IF NOT EXISTS _sluice_state ("
+      "pipeline VARCHAR, resource VARCHAR, key VARCHAR, value JSON, load_id VARCHAR, "
+      "updated_at TIMESTAMPTZ, PRIMARY KEY (pipeline, resource, key))");
+  connection_->Execute(
       "CREATE TABLE IF NOT EXISTS _sluice_rejects ("
       "load_id VARCHAR, table_name VARCHAR, source VARCHAR, line BIGINT, byte_offset BIGINT, "
       "column_name VARCHAR, raw VARCHAR, reason VARCHAR)");
@@ -108,6 +112,28 @@ void DuckDbDestination::EnsureMetadataTables() {
 
 bool DuckDbDestination::Staged() const {
   return staged_;
+}
+
+std::vector<StateEntry> DuckDbDestination::ReadState(const std::string& pipeline) {
+  std::vector<StateEntry> out;
+  const auto exists = connection_->Query(
+      "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND "
+      "schema_name = 'main' AND table_name = '_sluice_state'");
+  if (exists.empty() || exists[0].values[0] == "0") return out;
+  for (const auto& row : connection_->Query(
+           "SELECT pipeline, resource, key, value::VARCHAR, load_id, updated_at::VARCHAR FROM "
+           "_sluice_state WHERE pipeline = ? ORDER BY resource, key",
+           {pipeline})) {
+    out.push_back(
+        {row.values[0], row.values[1], row.values[2], row.values[3], row.values[4], row.values[5]});
+  }
+  return out;
+}
+
+uint64_t DuckDbDestination::ResetState(const std::string& pipeline) {
+  const uint64_t n = ReadState(pipeline).size();
+  if (n) connection_->ExecuteWithParams("DELETE FROM _sluice_state WHERE pipeline = ?", {pipeline});
+  return n;
 }
 
 std::vector<ExistingColumn> DuckDbDestination::ExistingColumns(const std::string& root_table) {
@@ -527,6 +553,17 @@ void DuckDbDestination::Commit(const LoadRecord& record) {
     rows_json += "\"" + table + "\":" + std::to_string(rows);  // names are normalized identifiers
   }
   rows_json += "}";
+  for (const auto& s : record.state) {
+    if (s.value.empty()) {
+      connection_->ExecuteWithParams(
+          "DELETE FROM _sluice_state WHERE pipeline = ? AND resource = ? AND key = ?",
+          {plan_.pipeline, s.resource, s.key});
+      continue;
+    }
+    connection_->ExecuteWithParams(
+        "INSERT OR REPLACE INTO _sluice_state VALUES (?, ?, ?, ?::JSON, ?, now())",
+        {plan_.pipeline, s.resource, s.key, s.value, plan_.load_id});
+  }
   connection_->ExecuteWithParams(
       "INSERT INTO _sluice_loads VALUES (?, ?, ?, ?, 'committed', make_timestamptz(?::BIGINT), "
       "make_timestamptz(?::BIGINT), ?, ?::BIGINT, NULL)",

@@ -34,6 +34,8 @@ class DuckDbDestination final : public Destination {
   ~DuckDbDestination() override;
 
   std::vector<ExistingColumn> ExistingColumns(const std::string& root_table) override;
+  std::vector<StateEntry> ReadState(const std::string& pipeline) override;
+  uint64_t ResetState(const std::string& pipeline) override;
   void Begin(const LoadPlan& plan) override;
   void Write(Batch& batch) override;
   void WriteRejects(const std::vector<RejectedRecord>& rejects) override;

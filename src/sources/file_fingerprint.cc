@@ -1,0 +1,88 @@
+#include "sources/file_fingerprint.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "core/error.h"
+
+namespace sluice {
+namespace {
+
+// Extracts a number or string value of `key` from the flat JSON objects ToJson() writes.
+std::string Field(const std::string& json, const std::string& key) {
+  const std::string quoted = "\"" + key + "\":";
+  size_t p = json.find(quoted);
+  if (p == std::string::npos) return "";
+  p += quoted.size();
+  if (p < json.size() && json[p] == '"') {
+    const size_t end = json.find('"', p + 1);
+    return end == std::string::npos ? "" : json.substr(p + 1, end - p - 1);
+  }
+  size_t end = p;
+  while (end < json.size() && (json[end] == '-' || (json[end] >= '0' && json[end] <= '9'))) end++;
+  return json.substr(p, end - p);
+}
+
+}  // namespace
+
+std::string FileFingerprint::ToJson() const {
+  return "{\"size\":" + std::to_string(size) + ",\"mtime_ns\":" + std::to_string(mtime_ns) +
+         ",\"xxh3\":\"" + content_hash + "\"}";
+}
+
+FileFingerprint FileFingerprint::Stat(const std::string& path) {
+  FileFingerprint f;
+  char resolved[PATH_MAX];
+  f.path = ::realpath(path.c_str(), resolved) ? resolved : path;
+  struct stat st {};
+  if (::stat(f.path.c_str(), &st) != 0) {
+    throw InputError("cannot stat " + path + ": " + std::strerror(errno));
+  }
+  f.size = static_cast<int64_t>(st.st_size);
+  f.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return f;
+}
+
+void FileFingerprint::ComputeHash() {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError("cannot open " + path + ": " + std::strerror(errno));
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    const ssize_t got = ::read(fd, buf.data(), buf.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      XXH3_freeState(state);
+      ::close(fd);
+      throw InputError("cannot read " + path + ": " + std::strerror(errno));
+    }
+    if (got == 0) break;
+    XXH3_64bits_update(state, buf.data(), size_t(got));
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(XXH3_64bits_digest(state)));
+  XXH3_freeState(state);
+  ::close(fd);
+  content_hash = hex;
+}
+
+bool SameContent(FileFingerprint& current, const std::string& stored) {
+  if (Field(stored, "size") != std::to_string(current.size) ||
+      Field(stored, "mtime_ns") != std::to_string(current.mtime_ns)) {
+    return false;
+  }
+  if (current.content_hash.empty()) current.ComputeHash();
+  return Field(stored, "xxh3") == current.content_hash;
+}
+
+}  // namespace sluice
