@@ -24,6 +24,16 @@ const char* WriteModeName(WriteMode mode) {
   return "append";
 }
 
+MergeStrategy ParseMergeStrategy(const std::string& name) {
+  if (name == "delete-insert") return MergeStrategy::kDeleteInsert;
+  if (name == "upsert") return MergeStrategy::kUpsert;
+  throw UsageError("unknown --merge-strategy '" + name + "': use delete-insert or upsert");
+}
+
+const char* MergeStrategyName(MergeStrategy strategy) {
+  return strategy == MergeStrategy::kUpsert ? "upsert" : "delete-insert";
+}
+
 std::unique_ptr<Destination> OpenDestination(const std::string& uri) {
   const std::string duckdb_prefix = "duckdb://";
   if (uri.rfind(duckdb_prefix, 0) == 0) {

@@ -194,8 +194,11 @@ void RunLoad(Source& source, Destination& destination, const LoadPlan& plan,
     destination.Begin(plan);
     if (plan.mode != WriteMode::kReplace) {
       // Replace may change types freely; append and merge parse toward what is there.
-      for (const auto& c : destination.ExistingColumns(plan.root_table)) {
-        if (c.type.type.id != TypeId::kNull) source.HintColumnType(c.table, c.column, c.type);
+      for (const auto& t : destination.ReadTables(plan.root_table)) {
+        for (const auto& c : t.columns) {
+          if (c.type.id == TypeId::kText && !destination.ColumnHasValues(t.name, c.name)) continue;
+          source.HintColumnType(t.name, c.name, {c.type, 0});
+        }
       }
     }
     Pump(source, destination, options, report);

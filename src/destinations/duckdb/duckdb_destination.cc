@@ -136,22 +136,32 @@ uint64_t DuckDbDestination::ResetState(const std::string& pipeline) {
   return n;
 }
 
-std::vector<ExistingColumn> DuckDbDestination::ExistingColumns(const std::string& root_table) {
-  std::vector<ExistingColumn> out;
+std::vector<TableSchema> DuckDbDestination::ReadTables(const std::string& root_table) {
+  std::vector<TableSchema> out;
   const auto tables = connection_->Query(
       "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND "
       "schema_name = 'main' AND (table_name = ? OR starts_with(table_name, ?)) ORDER BY 1",
       {root_table, root_table + "__"});
   for (const auto& t : tables) {
-    const std::string& table = t.values[0];
-    for (const auto& c : ReadColumns(table)) {
-      InferredType type = c.type;
-      if (type.type.id == TypeId::kText && AllNull(table, c.name)) type = {};
-      out.push_back({table, c.name, type});
-    }
+    TableSchema table{t.values[0], {}};
+    for (const auto& c : ReadColumns(table.name)) table.columns.push_back({c.name, c.type.type});
+    out.push_back(std::move(table));
   }
   return out;
 }
+
+bool DuckDbDestination::ColumnHasValues(const std::string& table, const std::string& column) {
+  return !AllNull(table, column);
+}
+
+uint8_t DuckDbDestination::LoadedIntegerDigits(const std::string& table,
+                                               const std::string& column) {
+  return LoadedIntegerDigits(table, ColumnState{column, {}});
+}
+
+void DuckDbDestination::CreateTable(const TableSchema&) {}
+void DuckDbDestination::AddColumn(const std::string&, const ColumnSchema&) {}
+void DuckDbDestination::WidenColumn(const std::string&, const ColumnSchema&) {}
 
 bool DuckDbDestination::TableFamilyExists(const std::string& root) {
   const auto rows = connection_->Query(

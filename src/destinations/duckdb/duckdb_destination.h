@@ -33,10 +33,15 @@ class DuckDbDestination final : public Destination {
                                                  DuckDbOptions options = {});
   ~DuckDbDestination() override;
 
-  std::vector<ExistingColumn> ExistingColumns(const std::string& root_table) override;
+  std::vector<TableSchema> ReadTables(const std::string& root_table) override;
+  bool ColumnHasValues(const std::string& table, const std::string& column) override;
+  uint8_t LoadedIntegerDigits(const std::string& table, const std::string& column) override;
   std::vector<StateEntry> ReadState(const std::string& pipeline) override;
   uint64_t ResetState(const std::string& pipeline) override;
   void Begin(const LoadPlan& plan) override;
+  void CreateTable(const TableSchema& table) override;
+  void AddColumn(const std::string& table, const ColumnSchema& column) override;
+  void WidenColumn(const std::string& table, const ColumnSchema& column) override;
   void Write(Batch& batch) override;
   void WriteRejects(const std::vector<RejectedRecord>& rejects) override;
   void Commit(const LoadRecord& record) override;
