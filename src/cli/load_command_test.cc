@@ -23,7 +23,7 @@ TEST(LoadCommand, SampleCsvLoadsWithInferredTypesAndExactValues) {
   EXPECT_EQ(ColumnTypes(db, "customers"),
             (Rows{"customer_id BIGINT", "full_name VARCHAR", "email VARCHAR", "signup_date DATE",
                   "last_seen TIMESTAMP WITH TIME ZONE", "balance DECIMAL(18,2)",
-                  "is_active BOOLEAN", "zip VARCHAR", "notes VARCHAR"}));
+                  "is_active BOOLEAN", "zip VARCHAR", "notes VARCHAR", "_sluice_load_id VARCHAR"}));
   EXPECT_EQ(QueryRows(db,
                       "SELECT full_name, zip, balance, is_active, notes FROM customers "
                       "WHERE customer_id IN (1, 6) ORDER BY customer_id"),

@@ -71,6 +71,17 @@ class Column {
     ends_.push_back(static_cast<uint32_t>(heap_.size()));
   }
 
+  // Appends row `row` of `src`, which has this column's type (or is all NULL there).
+  void AppendFrom(const Column& src, size_t row) {
+    if (!src.IsValid(row)) {
+      AppendNull();
+    } else if (IsVariableWidth()) {
+      AppendString(src.GetString(row));
+    } else {
+      AppendSlot(src.slots_[row]);
+    }
+  }
+
   bool IsValid(size_t row) const { return valid_[row] != 0; }
   const uint8_t* validity() const { return valid_.data(); }
   size_t NullCount() const;

@@ -52,6 +52,7 @@ struct StagedColumn {
 struct RowLink {
   uint32_t parent_row = 0;
   int64_t list_index = 0;
+  RowOrigin origin;  // the document's
   char id[kJsonIdLength];
 };
 
@@ -147,8 +148,10 @@ class JsonBatchBuilder::Impl {
 
   size_t documents() const { return documents_; }
 
-  bool Add(std::string_view json, std::string_view source, uint64_t position, std::string* error) {
+  bool Add(std::string_view json, std::string_view source, uint64_t position, uint64_t line,
+           std::string* error) {
     static thread_local od::parser parser;
+    origin_ = {line, position};
     marks_.clear();
     for (const StagedTable& t : tables_)
       marks_.push_back({t.cells.size(), t.arena.size(), t.rows.size()});
@@ -246,6 +249,7 @@ class JsonBatchBuilder::Impl {
     RowLink& link = t.rows.emplace_back();
     link.parent_row = parent_row;
     link.list_index = list_index;
+    link.origin = origin_;
     doc_rows_.emplace_back(table, row);
     return row;
   }
@@ -661,6 +665,8 @@ class JsonBatchBuilder::Impl {
     batch.table = t.name;
     batch.num_rows = t.rows.size();
     const size_t rows = t.rows.size();
+    batch.origins.reserve(rows);
+    for (const RowLink& r : t.rows) batch.origins.push_back(r.origin);
     // Link columns first: they exist in every batch, so they keep a stable position.
     Column ids(DataType::Of(TypeId::kUuid));
     ids.Reserve(rows);
@@ -727,6 +733,7 @@ class JsonBatchBuilder::Impl {
   std::vector<std::vector<RowLink>> spare_rows_;
   std::vector<Mark> marks_;
   std::vector<std::pair<int, uint32_t>> doc_rows_;
+  RowOrigin origin_;  // of the document being added
   std::string path_;
   std::vector<Segment> segs_;
   std::vector<std::string_view> object_keys_;  // keys of the objects being walked, innermost last
@@ -742,17 +749,18 @@ JsonBatchBuilder::JsonBatchBuilder(JsonFlattener* flattener)
 JsonBatchBuilder::~JsonBatchBuilder() = default;
 
 bool JsonBatchBuilder::Add(std::string_view json, std::string_view source, uint64_t position,
+                           uint64_t line,
                            std::string* error) {
-  return impl_->Add(json, source, position, error);
+  return impl_->Add(json, source, position, line, error);
 }
 
 bool JsonBatchBuilder::AddUnpadded(std::string_view json, std::string_view source,
-                                   uint64_t position, std::string* error) {
+                                   uint64_t position, uint64_t line, std::string* error) {
   std::string copy;
   copy.reserve(json.size() + kJsonPadding);
   copy.append(json);
   copy.append(kJsonPadding, ' ');
-  return impl_->Add(std::string_view(copy.data(), json.size()), source, position, error);
+  return impl_->Add(std::string_view(copy.data(), json.size()), source, position, line, error);
 }
 
 size_t JsonBatchBuilder::documents() const {

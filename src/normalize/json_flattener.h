@@ -55,12 +55,14 @@ class JsonBatchBuilder {
 
   // Flattens one document, which must be a JSON object. At least kJsonPadding bytes after
   // json.size() must be readable. `source` and `position` (e.g. file path and byte offset)
-  // identify the document for its root id when there is no primary key. On failure returns
-  // false with the reason in *error and keeps nothing of the document.
-  bool Add(std::string_view json, std::string_view source, uint64_t position, std::string* error);
+  // identify the document for its root id when there is no primary key; `position` and `line`
+  // (0 = unknown) become the origin of the document's rows. On failure returns false with the
+  // reason in *error and keeps nothing of the document.
+  bool Add(std::string_view json, std::string_view source, uint64_t position, uint64_t line,
+           std::string* error);
   // Like Add() for text without padding (copies it).
   bool AddUnpadded(std::string_view json, std::string_view source, uint64_t position,
-                   std::string* error);
+                   uint64_t line, std::string* error);
 
   // Documents added successfully since the last Finish().
   size_t documents() const;

@@ -19,7 +19,7 @@ Result Flatten(JsonFlattener* f, const std::vector<std::string>& docs) {
   Result r;
   for (size_t i = 0; i < docs.size(); i++) {
     std::string error;
-    r.errors.push_back(b.AddUnpadded(docs[i], "file.json", i, &error) ? "" : error);
+    r.errors.push_back(b.AddUnpadded(docs[i], "file.json", i, 0, &error) ? "" : error);
   }
   r.batches = b.Finish();
   return r;

@@ -46,6 +46,14 @@ std::string RenderJsonReport(const LoadReport& r) {
   Field(&out, "bytes_decoded"), out += std::to_string(r.bytes_decoded);
   Field(&out, "rows_loaded"), out += std::to_string(r.rows_loaded());
   Field(&out, "rows_rejected"), out += std::to_string(r.rows_rejected);
+  Field(&out, "values_discarded"), out += std::to_string(r.values_discarded);
+  Field(&out, "variant_values"), out += std::to_string(r.variant_values);
+  Field(&out, "schema_changes"), out += "[";
+  for (size_t i = 0; i < r.schema_changes.size(); i++) {
+    if (i) out += ",";
+    AppendJsonString(r.schema_changes[i], &out);
+  }
+  out += "]";
   Field(&out, "tables"), out += "[";
   bool first = true;
   for (const auto& [name, t] : r.tables) {
@@ -91,6 +99,15 @@ std::string RenderHumanReport(const LoadReport& r) {
       if (!rej.column.empty()) out += " (column " + rej.column + ")";
       out += "\n";
     }
+  }
+  for (const auto& change : r.schema_changes) out += "  schema: " + change + "\n";
+  if (r.variant_values) {
+    out += "  " + std::to_string(r.variant_values) +
+           " values did not fit their column's type and went to variant columns (*__v_<type>)\n";
+  }
+  if (r.values_discarded) {
+    out += "  " + std::to_string(r.values_discarded) +
+           " values were discarded by the schema contract (discard_value)\n";
   }
   if (!r.error.empty()) out += "error: " + r.error + "\n";
   return out;

@@ -66,7 +66,8 @@ class Window {
 
 }  // namespace
 
-void Pump(Source& source, BatchSink& sink, const RunOptions& options, LoadReport* report) {
+void Pump(Source& source, BatchSink& sink, const RunOptions& options, LoadReport* report,
+          SchemaEvolver* evolver) {
   const size_t workers =
       options.workers ? options.workers : std::max(1u, std::thread::hardware_concurrency());
   BoundedQueue<RawChunk> raw(workers + 1);
@@ -144,6 +145,19 @@ void Pump(Source& source, BatchSink& sink, const RunOptions& options, LoadReport
         if (chunk.first_in_file) file_line_base = 0;
         for (auto& reject : chunk.rejects) {
           if (reject.line) reject.line += file_line_base;
+        }
+        const std::string& path = source.files()[chunk.file_index].path;
+        for (auto& batch : chunk.batches) {
+          batch.source = path;
+          for (auto& origin : batch.origins) {
+            if (origin.line) origin.line += file_line_base;
+          }
+          if (evolver) evolver->Conform(batch, &chunk.rejects);
+          report->tables[batch.table].rows_loaded += batch.num_rows;
+          if (batch.table == source.table()) rows += batch.num_rows;
+          sink.Write(batch);
+        }
+        for (auto& reject : chunk.rejects) {
           report->tables[reject.table].rows_rejected++;
           if (report->first_rejects.size() < 5) report->first_rejects.push_back(reject);
         }
@@ -157,11 +171,6 @@ void Pump(Source& source, BatchSink& sink, const RunOptions& options, LoadReport
                            ". Fix the input or raise --max-bad-rows.");
         }
         sink.WriteRejects(chunk.rejects);
-        for (auto& batch : chunk.batches) {
-          report->tables[batch.table].rows_loaded += batch.num_rows;
-          if (batch.table == source.table()) rows += batch.num_rows;
-          sink.Write(batch);
-        }
         file_line_base += chunk.lines;
         report->bytes_read += chunk.stored_bytes;
         pending.erase(it);
@@ -190,23 +199,27 @@ void RunLoad(Source& source, Destination& destination, const LoadPlan& plan,
   LoadRecord record;
   record.source = report->source;
   record.started_at_micros = report->started_at_micros;
+  SchemaEvolver evolver(destination, plan, options.contract);
   try {
     destination.Begin(plan);
-    if (plan.mode != WriteMode::kReplace) {
-      // Replace may change types freely; append and merge parse toward what is there.
-      for (const auto& t : destination.ReadTables(plan.root_table)) {
-        for (const auto& c : t.columns) {
-          if (c.type.id == TypeId::kText && !destination.ColumnHasValues(t.name, c.name)) continue;
-          source.HintColumnType(t.name, c.name, {c.type, 0});
-        }
+    evolver.Start();
+    // Parsing starts from the types the destination holds: a text column keeps "007" as text.
+    for (const auto& t : evolver.Tables()) {
+      for (const auto& c : t.columns) {
+        if (c.type.id == TypeId::kText && !destination.ColumnHasValues(t.name, c.name)) continue;
+        source.HintColumnType(t.name, c.name, {c.type, 0});
       }
     }
-    Pump(source, destination, options, report);
+    Pump(source, destination, options, report, &evolver);
     if (options.final_state) record.state = options.final_state();
+    record.schemas = evolver.Versions();
     record.finished_at_micros = NowMicros();
     for (const auto& [name, t] : report->tables) record.rows_per_table[name] = t.rows_loaded;
     record.rows_rejected = report->rows_rejected;
     destination.Commit(record);
+    report->schema_changes = evolver.stats().changes;
+    report->values_discarded = evolver.stats().values_discarded;
+    report->variant_values = evolver.stats().variant_values;
     report->finished_at_micros = NowMicros();
     report->status = "committed";
   } catch (const std::exception& e) {

@@ -8,6 +8,8 @@
 
 #include "destinations/destination.h"
 #include "pipeline/load_report.h"
+#include "schema/schema_contract.h"
+#include "schema/schema_evolver.h"
 #include "sources/source.h"
 
 namespace sluice {
@@ -21,13 +23,18 @@ struct RunOptions {
   // Stop after this many decoded bytes (sampling for `sluice schema`); 0 = read everything.
   uint64_t max_decoded_bytes = 0;
   bool progress = true;
+  // What the load may change in the destination's schema (schema/schema_contract.h).
+  SchemaContract contract;
   // Called after every row is delivered and before the commit; the pipeline state it returns
   // is committed in the same transaction as the data (e.g. fingerprints of the loaded files).
   std::function<std::vector<StateEntry>()> final_state;
 };
 
-// Pumps every chunk of `source` into `sink` in order; fills the counters of `report`.
-void Pump(Source& source, BatchSink& sink, const RunOptions& options, LoadReport* report);
+// Pumps every chunk of `source` into `sink` in order; fills the counters of `report`. With an
+// evolver, every batch is conformed to the destination's schema before it is written, and the
+// rows it refuses count as rejects.
+void Pump(Source& source, BatchSink& sink, const RunOptions& options, LoadReport* report,
+          SchemaEvolver* evolver = nullptr);
 
 // One complete load: Begin, Pump, Commit; on any error Rollback, record the failure and rethrow.
 // The report is filled in either case.

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/json_string.h"
 #include "core/utf8.h"
 
 namespace sluice {
@@ -108,18 +109,15 @@ void DuckDbDestination::EnsureMetadataTables() {
       "CREATE TABLE IF NOT EXISTS _sluice_rejects ("
       "load_id VARCHAR, table_name VARCHAR, source VARCHAR, line BIGINT, byte_offset BIGINT, "
       "column_name VARCHAR, raw VARCHAR, reason VARCHAR)");
-}
-
-bool DuckDbDestination::Staged() const {
-  return staged_;
+  connection_->Execute(
+      "CREATE TABLE IF NOT EXISTS _sluice_schemas ("
+      "pipeline VARCHAR, table_name VARCHAR, version_hash VARCHAR, schema JSON, "
+      "load_id VARCHAR, created_at TIMESTAMPTZ, PRIMARY KEY (pipeline, table_name, version_hash))");
 }
 
 std::vector<StateEntry> DuckDbDestination::ReadState(const std::string& pipeline) {
   std::vector<StateEntry> out;
-  const auto exists = connection_->Query(
-      "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND "
-      "schema_name = 'main' AND table_name = '_sluice_state'");
-  if (exists.empty() || exists[0].values[0] == "0") return out;
+  if (!TableExists("_sluice_state")) return out;
   for (const auto& row : connection_->Query(
            "SELECT pipeline, resource, key, value::VARCHAR, load_id, updated_at::VARCHAR FROM "
            "_sluice_state WHERE pipeline = ? ORDER BY resource, key",
@@ -136,39 +134,56 @@ uint64_t DuckDbDestination::ResetState(const std::string& pipeline) {
   return n;
 }
 
-std::vector<TableSchema> DuckDbDestination::ReadTables(const std::string& root_table) {
-  std::vector<TableSchema> out;
-  const auto tables = connection_->Query(
-      "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND "
-      "schema_name = 'main' AND (table_name = ? OR starts_with(table_name, ?)) ORDER BY 1",
-      {root_table, root_table + "__"});
-  for (const auto& t : tables) {
-    TableSchema table{t.values[0], {}};
-    for (const auto& c : ReadColumns(table.name)) table.columns.push_back({c.name, c.type.type});
-    out.push_back(std::move(table));
+bool DuckDbDestination::TableExists(const std::string& table) {
+  const auto rows = connection_->Query(
+      "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND "
+      "schema_name = 'main' AND table_name = ?",
+      {table});
+  return !rows.empty() && rows[0].values[0] != "0";
+}
+
+std::vector<std::string> DuckDbDestination::FamilyTables(const std::string& root) {
+  std::vector<std::string> out;
+  for (const auto& row : connection_->Query(
+           "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND "
+           "schema_name = 'main' AND (table_name = ? OR starts_with(table_name, ?)) ORDER BY 1",
+           {root, root + "__"})) {
+    out.push_back(row.values[0]);
   }
   return out;
 }
 
+std::vector<ColumnSchema> DuckDbDestination::ReadColumns(const std::string& table) {
+  std::vector<ColumnSchema> columns;
+  for (const auto& row : connection_->Query(
+           "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
+           "current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+           {table})) {
+    columns.push_back({row.values[0], DataTypeFromDuckDb(row.values[1])});
+  }
+  return columns;
+}
+
+std::vector<TableSchema> DuckDbDestination::ReadTables(const std::string& root_table) {
+  std::vector<TableSchema> out;
+  for (const auto& name : FamilyTables(root_table)) out.push_back({name, ReadColumns(name)});
+  return out;
+}
+
 bool DuckDbDestination::ColumnHasValues(const std::string& table, const std::string& column) {
-  return !AllNull(table, column);
+  const auto rows = connection_->Query("SELECT count(" + QuoteIdentifier(column) + ") FROM " +
+                                       QuoteIdentifier(table));
+  return rows.empty() || rows[0].values[0] != "0";
 }
 
 uint8_t DuckDbDestination::LoadedIntegerDigits(const std::string& table,
                                                const std::string& column) {
-  return LoadedIntegerDigits(table, ColumnState{column, {}});
-}
-
-void DuckDbDestination::CreateTable(const TableSchema&) {}
-void DuckDbDestination::AddColumn(const std::string&, const ColumnSchema&) {}
-void DuckDbDestination::WidenColumn(const std::string&, const ColumnSchema&) {}
-
-bool DuckDbDestination::TableFamilyExists(const std::string& root) {
-  const auto rows = connection_->Query(
-      "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND "
-      "schema_name = 'main' AND (table_name = ? OR starts_with(table_name, ?))",
-      {root, root + "__"});
-  return !rows.empty() && rows[0].values[0] != "0";
+  // Via HUGEINT: abs(INT64_MIN) overflows BIGINT.
+  const auto rows =
+      connection_->Query("SELECT CAST(trunc(max(abs(CAST(" + QuoteIdentifier(column) +
+                         " AS HUGEINT)))) AS HUGEINT)::VARCHAR FROM " + QuoteIdentifier(table));
+  if (rows.empty() || rows[0].nulls[0]) return 0;
+  return uint8_t(rows[0].values[0].size());
 }
 
 void DuckDbDestination::DropStagingTables() {
@@ -190,7 +205,7 @@ void DuckDbDestination::Begin(const LoadPlan& plan) {
   DropStagingTables();
   // Appending to a table family that does not exist yet is replacing nothing: it can take the
   // staged path (parallel writers, flat memory) and still commit atomically.
-  staged_ = plan_.mode != WriteMode::kAppend || !TableFamilyExists(plan_.root_table);
+  staged_ = plan_.mode != WriteMode::kAppend || !TableExists(plan_.root_table);
   connection_->Execute("SET memory_limit = '" + options_.buffer_limit + "'");
   if (!Staged()) {
     connection_->Execute("BEGIN TRANSACTION");
@@ -198,149 +213,95 @@ void DuckDbDestination::Begin(const LoadPlan& plan) {
   }
 }
 
-std::vector<DuckDbDestination::ColumnState> DuckDbDestination::ReadColumns(
-    const std::string& table) {
-  std::vector<ColumnState> columns;
-  for (const auto& row : connection_->Query(
-           "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = "
-           "current_database() AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
-           {table})) {
-    ColumnState c;
-    c.name = row.values[0];
-    c.type.type = DataTypeFromDuckDb(row.values[1]);
-    columns.push_back(std::move(c));
-  }
-  return columns;
-}
-
-uint8_t DuckDbDestination::LoadedIntegerDigits(const std::string& table,
-                                               const ColumnState& column) {
-  // Via HUGEINT: abs(INT64_MIN) overflows BIGINT.
-  const auto rows =
-      connection_->Query("SELECT CAST(trunc(max(abs(CAST(" + QuoteIdentifier(column.name) +
-                         " AS HUGEINT)))) AS HUGEINT)::VARCHAR FROM " + QuoteIdentifier(table));
-  if (rows.empty() || rows[0].nulls[0]) return 0;
-  return uint8_t(rows[0].values[0].size());
-}
-
-DuckDbDestination::TableState& DuckDbDestination::PrepareTable(const Batch& batch) {
-  auto it = tables_.find(batch.table);
+DuckDbDestination::TableState& DuckDbDestination::State(const std::string& table) {
+  auto it = tables_.find(table);
   if (it != tables_.end()) return it->second;
-  TableState& t = tables_[batch.table];
-  t.name = batch.table;
-  table_order_.push_back(batch.table);
-  const bool merge = plan_.mode == WriteMode::kMerge;
-  if (Staged()) {
-    t.write_table = StagingName(t.name);
-    connection_->Execute("DROP TABLE IF EXISTS " + QuoteIdentifier(t.write_table));
-  } else {
-    t.write_table = t.name;
-    t.columns = ReadColumns(t.name);
+  TableState& t = tables_[table];
+  t.name = table;
+  t.columns = ReadColumns(table);
+  t.in_target = !t.columns.empty();
+  t.write_table = Staged() ? StagingName(table) : table;
+  t.stage_created = !Staged() && t.in_target;
+  table_order_.push_back(table);
+  return t;
+}
+
+void DuckDbDestination::CreateWriteTable(TableState& t) {
+  std::string ddl = "CREATE TABLE " + QuoteIdentifier(t.write_table) + " (";
+  for (size_t i = 0; i < t.columns.size(); i++) {
+    ddl +=
+        (i ? ", " : "") + QuoteIdentifier(t.columns[i].name) + " " + SqlTypeName(t.columns[i].type);
   }
-  if (t.columns.empty()) {
-    // Create with the batch's columns; ReconcileColumns then finds nothing to add.
-    std::string ddl = "CREATE TABLE " + QuoteIdentifier(t.write_table) + " (";
-    for (size_t i = 0; i < batch.names.size(); i++) {
-      if (i) ddl += ", ";
-      ddl += QuoteIdentifier(batch.names[i]) + " " + SqlTypeName(batch.columns[i].type());
-      t.columns.push_back({batch.names[i], {batch.columns[i].type(), 0}});
-    }
-    if (merge) ddl += std::string(", ") + kSequenceColumn + " BIGINT";
-    connection_->Execute(ddl + ")");
+  // The arrival order decides which row of a key wins a merge.
+  if (Staged() && plan_.mode == WriteMode::kMerge) {
+    ddl += std::string(t.columns.empty() ? "" : ", ") + kSequenceColumn + " BIGINT";
   }
+  if (Staged()) connection_->Execute("DROP TABLE IF EXISTS " + QuoteIdentifier(t.write_table));
+  connection_->Execute(ddl + ")");
+  t.stage_created = true;
+}
+
+void DuckDbDestination::OpenWriteTable(TableState& t) {
+  CreateWriteTable(t);
   t.appender = std::make_unique<TableAppender>(connection_->get(), t.write_table);
   if (Staged() && !stage_writers_) {
     const size_t writers =
         options_.writers ? options_.writers : std::max(1u, std::thread::hardware_concurrency());
     stage_writers_ = std::make_unique<StageWriters>(*connection_, writers);
   }
-  return t;
+}
+
+void DuckDbDestination::CreateTable(const TableSchema& table) {
+  TableState& t = State(table.name);
+  t.columns = table.columns;
+  t.in_target = false;
+  OpenWriteTable(t);
 }
 
 void DuckDbDestination::QuiesceWrites(TableState& t) {
-  t.appender->Close();
+  if (t.appender) t.appender->Close();
   if (stage_writers_) stage_writers_->Flush();
 }
 
-bool DuckDbDestination::AllNull(const std::string& table, const std::string& column) {
-  const auto rows = connection_->Query("SELECT count(" + QuoteIdentifier(column) + ") FROM " +
-                                       QuoteIdentifier(table));
-  return !rows.empty() && rows[0].values[0] == "0";
-}
-
-void DuckDbDestination::AlterColumnType(const std::string& table, const std::string& column,
-                                        DataType to) {
-  // Earlier rows hold narrower values; DuckDB casts them exactly (text renders canonically).
-  // JSON needs to_json: a cast would parse text as JSON instead of quoting it.
-  const std::string c = QuoteIdentifier(column);
-  std::string sql = "ALTER TABLE " + QuoteIdentifier(table) + " ALTER COLUMN " + c +
-                    " SET DATA TYPE " + SqlTypeName(to);
-  if (to.id == TypeId::kJson) sql += " USING to_json(" + c + ")";
-  connection_->Execute(sql);
-}
-
-void DuckDbDestination::ReconcileColumns(TableState& t, Batch& batch) {
-  for (size_t i = 0; i < batch.names.size(); i++) {
-    Column& col = batch.columns[i];
-    auto it = std::find_if(t.columns.begin(), t.columns.end(),
-                           [&](const ColumnState& c) { return c.name == batch.names[i]; });
-    if (it == t.columns.end()) {
-      QuiesceWrites(t);
-      connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.write_table) + " ADD COLUMN " +
-                           QuoteIdentifier(batch.names[i]) + " " + SqlTypeName(col.type()));
-      t.columns.push_back({batch.names[i], {col.type(), 0}});
-      continue;
-    }
-    if (it->type.type == col.type()) continue;  // the common case: nothing to scan
-    if (it->type.type.id == TypeId::kText && col.type().id != TypeId::kText &&
-        col.type().id != TypeId::kNull) {
-      // A text column that only ever held NULLs (created before any typed value arrived, maybe
-      // by an earlier load) takes the first real type instead of forcing everything to text.
-      QuiesceWrites(t);
-      if (AllNull(t.write_table, it->name)) it->type = {DataType::Of(TypeId::kNull)};
-    }
-    // Integer digits decide whether int64/decimal still fit DECIMAL(18); they are only needed
-    // here, so they are measured here (the loaded rows are asked for after a flush).
-    const InferredType incoming{col.type(), col.IntegerDigits()};
-    if (it->type.type.id == TypeId::kInt64 || it->type.type.id == TypeId::kDecimal) {
-      QuiesceWrites(t);
-      it->type.int_digits = LoadedIntegerDigits(t.write_table, *it);
-    }
-    const InferredType joined = Join(it->type, incoming);
-    if (joined.type != it->type.type) {
-      QuiesceWrites(t);
-      AlterColumnType(t.write_table, it->name, joined.type);
-    }
-    it->type = joined;
-    if (joined.type != col.type()) col = col.CastTo(joined.type);
+void DuckDbDestination::AlterTable(TableState& t, const std::string& action) {
+  if (t.stage_created) {
+    QuiesceWrites(t);
+    connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.write_table) + " " + action);
   }
+  if (Staged() && t.in_target) t.target_ddl.push_back(action);
 }
 
-void DuckDbDestination::CheckMergeKey(const Batch& batch) const {
-  if (plan_.mode != WriteMode::kMerge || batch.table != plan_.root_table) return;
-  for (const auto& key : plan_.primary_key) {
-    if (batch.FindColumn(key) < 0) {
-      std::string have;
-      for (const auto& n : batch.names) have += (have.empty() ? "" : ", ") + n;
-      throw UsageError("--primary-key column '" + key + "' is not in the data for table '" +
-                       batch.table + "' (columns: " + have + ")");
-    }
+void DuckDbDestination::AddColumn(const std::string& table, const ColumnSchema& column) {
+  TableState& t = State(table);
+  t.columns.push_back(column);
+  AlterTable(t, "ADD COLUMN " + QuoteIdentifier(column.name) + " " + SqlTypeName(column.type));
+}
+
+void DuckDbDestination::WidenColumn(const std::string& table, const ColumnSchema& column) {
+  TableState& t = State(table);
+  for (auto& c : t.columns) {
+    if (c.name == column.name) c.type = column.type;
   }
+  // Values convert exactly (the evolver asks only for lossless widenings). JSON needs to_json:
+  // a cast would parse text as JSON instead of quoting it.
+  const std::string c = QuoteIdentifier(column.name);
+  std::string action = "ALTER COLUMN " + c + " SET DATA TYPE " + SqlTypeName(column.type);
+  if (column.type.id == TypeId::kJson) action += " USING to_json(" + c + ")";
+  AlterTable(t, action);
 }
 
 void DuckDbDestination::Write(Batch& batch) {
-  // Every batch is checked: a later file without the key must not merge as NULL keys.
-  CheckMergeKey(batch);
-  // A batch without rows (a header-only file) still creates the table with its columns.
-  TableState& t = PrepareTable(batch);
+  TableState& t = State(batch.table);
+  if (!t.stage_created) OpenWriteTable(t);
   if (batch.num_rows == 0) return;
-  ReconcileColumns(t, batch);
-  const bool merge = plan_.mode == WriteMode::kMerge;
   const size_t rows = batch.num_rows;
+  const bool merge = plan_.mode == WriteMode::kMerge;
   if (stage_writers_) {
     stage_writers_->Append(t.write_table, std::move(batch), merge ? kSequenceColumn : "",
                            int64_t(t.rows));
   } else {
+    if (!t.appender)
+      t.appender = std::make_unique<TableAppender>(connection_->get(), t.write_table);
     t.appender->Append(batch, "", int64_t(t.rows));
   }
   t.rows += rows;
@@ -388,170 +349,176 @@ void DuckDbDestination::WriteRejects(const std::vector<RejectedRecord>& rejects)
   rejects_appender_->Append(b);
 }
 
-void DuckDbDestination::AlignTargetWithStage(TableState& t) {
-  std::vector<ColumnState> target = ReadColumns(t.name);
-  if (target.empty()) {
-    std::string ddl = "CREATE TABLE " + QuoteIdentifier(t.name) + " (";
-    for (size_t i = 0; i < t.columns.size(); i++) {
-      ddl += (i ? ", " : "") + QuoteIdentifier(t.columns[i].name) + " " +
-             SqlTypeName(t.columns[i].type.type);
-    }
-    connection_->Execute(ddl + ")");
-    return;
+void DuckDbDestination::ApplyReplace() {
+  // DROP + RENAME inside the commit transaction: readers see the old table until COMMIT, then
+  // the new one; never an empty or half-filled table. The stage already has every column of
+  // the target (the evolver started from the target's schema).
+  for (const auto& name : table_order_) {
+    TableState& t = tables_[name];
+    connection_->Execute("DROP TABLE IF EXISTS " + QuoteIdentifier(t.name));
+    connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.write_table) + " RENAME TO " +
+                         QuoteIdentifier(t.name));
   }
-  for (auto& staged : t.columns) {
-    auto it = std::find_if(target.begin(), target.end(),
-                           [&](const ColumnState& c) { return c.name == staged.name; });
-    if (it == target.end()) {
-      connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.name) + " ADD COLUMN " +
-                           QuoteIdentifier(staged.name) + " " + SqlTypeName(staged.type.type));
-      continue;
-    }
-    if (it->type.type == staged.type.type) continue;
-    if (it->type.type.id == TypeId::kText && AllNull(t.name, it->name)) {
-      it->type = {DataType::Of(TypeId::kNull)};
-    }
-    if (it->type.type.id == TypeId::kInt64 || it->type.type.id == TypeId::kDecimal) {
-      it->type.int_digits = LoadedIntegerDigits(t.name, *it);
-    }
-    if (staged.type.type.id == TypeId::kInt64 || staged.type.type.id == TypeId::kDecimal) {
-      staged.type.int_digits = LoadedIntegerDigits(t.write_table, staged);
-    }
-    const InferredType joined = Join(it->type, staged.type);
-    if (joined.type != it->type.type) AlterColumnType(t.name, it->name, joined.type);
-    // The stage too: keys are compared and rows copied with one type on both sides.
-    if (joined.type != staged.type.type) AlterColumnType(t.write_table, staged.name, joined.type);
-    staged.type = joined;
+  // Tables of the family this load wrote nothing to are replaced by nothing: emptied, kept.
+  for (const auto& name : FamilyTables(plan_.root_table)) {
+    if (!tables_.count(name)) connection_->Execute("DELETE FROM " + QuoteIdentifier(name));
   }
 }
 
-void DuckDbDestination::ApplyMerge(TableState& t) {
-  AlignTargetWithStage(t);
-  std::vector<std::string> names;
-  for (const auto& c : t.columns) names.push_back(c.name);
-  const std::string target = QuoteIdentifier(t.name), stage = QuoteIdentifier(t.write_table);
-  const bool is_root = t.name == plan_.root_table;
-  if (is_root) {
-    std::string match, partition;
-    for (const auto& key : plan_.primary_key) {
-      const std::string k = QuoteIdentifier(key);
-      match += (match.empty() ? "" : " AND ") + target + "." + k +
-               " IS NOT DISTINCT FROM _sluice_src." + k;
-      partition += (partition.empty() ? "" : ", ") + k;
+std::string DuckDbDestination::ParentTable(const std::string& child,
+                                           const std::vector<std::string>& family) const {
+  // root__a__b's parent is the longest other family table that prefixes it before a "__".
+  std::string best;
+  for (const auto& candidate : family) {
+    if (candidate.size() + 2 <= child.size() && candidate.size() > best.size() &&
+        child.compare(0, candidate.size(), candidate) == 0 &&
+        child.compare(candidate.size(), 2, "__") == 0) {
+      best = candidate;
     }
-    connection_->Execute("DELETE FROM " + target + " WHERE EXISTS (SELECT 1 FROM " + stage +
-                         " _sluice_src WHERE " + match + ")");
-    connection_->Execute("INSERT INTO " + target + " (" + ColumnList(names) + ") SELECT " +
-                         ColumnList(names) + " FROM " + stage + " QUALIFY row_number() OVER " +
-                         "(PARTITION BY " + partition + " ORDER BY " + kSequenceColumn +
-                         " DESC) = 1");
-  } else {
-    // Children of merged parents were deleted by DeleteMergedDescendants; the load's children
-    // go in, one row per id (a key repeated in the load repeats its children's ids).
-    connection_->Execute("INSERT INTO " + target + " (" + ColumnList(names) + ") SELECT " +
-                         ColumnList(names) + " FROM " + stage + " QUALIFY row_number() OVER " +
-                         "(PARTITION BY _sluice_id ORDER BY " + kSequenceColumn + " DESC) = 1");
   }
+  return best;
 }
 
-void DuckDbDestination::DeleteMergedDescendants() {
+void DuckDbDestination::DeleteMergedDescendants(const TableState& root) {
   // Child ids derive from the parent's id, and a merged root's id from its key, so the rows
   // to delete are the descendants of the root ids in the stage, in every family table that
   // exists (also tables this load has no rows for: an array that became empty). Deepest
   // tables first, while the chain of parents they are found through still exists.
-  auto it = tables_.find(plan_.root_table);
-  if (it == tables_.end()) return;
-  const auto family = connection_->Query(
-      "SELECT DISTINCT table_name FROM duckdb_columns() WHERE database_name = current_database() "
-      "AND schema_name = 'main' AND column_name = '_sluice_parent_id' AND "
-      "starts_with(table_name, ?)",
-      {plan_.root_table + "__"});
-  std::vector<std::string> tables;
-  for (const auto& row : family) tables.push_back(row.values[0]);
-  auto depth = [](const std::string& name) {
-    size_t n = 0;
-    for (size_t p = name.find("__"); p != std::string::npos; p = name.find("__", p + 2)) n++;
-    return n;
-  };
-  std::sort(tables.begin(), tables.end(),
-            [&](const std::string& a, const std::string& b) { return depth(a) > depth(b); });
-  const std::set<std::string> existing(tables.begin(), tables.end());
-  for (const auto& table : tables) {
-    // Ancestor chain below the root: root__a__b -> [root__a, root__a__b].
-    std::string ids = "SELECT _sluice_id FROM " + QuoteIdentifier(it->second.write_table);
-    bool reachable = true;
-    for (size_t p = table.find("__", plan_.root_table.size() + 2); p != std::string::npos;
-         p = table.find("__", p + 2)) {
-      const std::string ancestor = table.substr(0, p);
-      if (!existing.count(ancestor)) {
-        reachable = false;
-        break;
-      }
-      ids = "SELECT _sluice_id FROM " + QuoteIdentifier(ancestor) +
-            " WHERE _sluice_parent_id IN (" + ids + ")";
+  std::vector<std::string> family;
+  for (const auto& name : FamilyTables(plan_.root_table)) {
+    for (const auto& c : ReadColumns(name)) {
+      if (c.name == "_sluice_parent_id") family.push_back(name);
     }
-    if (!reachable) continue;
+  }
+  if (family.empty()) return;
+  family.push_back(plan_.root_table);
+  std::vector<std::pair<size_t, std::string>> by_depth;
+  for (const auto& table : family) {
+    if (table == plan_.root_table) continue;
+    size_t depth = 0;
+    for (std::string t = table; t != plan_.root_table && !t.empty(); t = ParentTable(t, family)) {
+      depth++;
+    }
+    by_depth.push_back({depth, table});
+  }
+  std::sort(by_depth.rbegin(), by_depth.rend());
+  for (const auto& [depth, table] : by_depth) {
+    std::string ids = "SELECT _sluice_id FROM " + QuoteIdentifier(root.write_table);
+    std::vector<std::string> chain;
+    for (std::string t = ParentTable(table, family); t != plan_.root_table && !t.empty();
+         t = ParentTable(t, family)) {
+      chain.push_back(t);
+    }
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      ids = "SELECT _sluice_id FROM " + QuoteIdentifier(*it) + " WHERE _sluice_parent_id IN (" +
+            ids + ")";
+    }
     connection_->Execute("DELETE FROM " + QuoteIdentifier(table) + " WHERE _sluice_parent_id IN (" +
                          ids + ")");
   }
 }
 
-void DuckDbDestination::ReplaceFromStage(TableState& t) {
-  // DROP + RENAME inside the commit transaction: readers see the old table until COMMIT, then
-  // the new one; never an empty or half-filled table.
-  connection_->Execute("DROP TABLE IF EXISTS " + QuoteIdentifier(t.name));
-  connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.write_table) + " RENAME TO " +
-                       QuoteIdentifier(t.name));
+void DuckDbDestination::MergeRoot(TableState& t) {
+  std::vector<std::string> names;
+  for (const auto& c : t.columns) names.push_back(c.name);
+  const std::string target = QuoteIdentifier(t.name), stage = QuoteIdentifier(t.write_table);
+  std::string match, partition;
+  for (const auto& key : plan_.primary_key) {
+    const std::string k = QuoteIdentifier(key);
+    match += (match.empty() ? "" : " AND ") + target + "." + k + " = _sluice_src." + k;
+    partition += (partition.empty() ? "" : ", ") + k;
+  }
+  std::string order;
+  if (!plan_.dedup_sort.empty()) {
+    order = QuoteIdentifier(plan_.dedup_sort) +
+            (plan_.dedup_sort_descending ? " DESC NULLS LAST, " : " ASC NULLS LAST, ");
+  }
+  order += std::string(kSequenceColumn) + " DESC";
+  const std::string deleted = plan_.delete_column.empty()
+                                  ? "false"
+                                  : "coalesce(" + QuoteIdentifier(plan_.delete_column) + ", false)";
+  // The winning row of each key, and whether it deletes the key.
+  const std::string winners = "SELECT " + ColumnList(names) + ", " + deleted +
+                              " AS _sluice_deleted FROM " + stage + " QUALIFY row_number() " +
+                              "OVER (PARTITION BY " + partition + " ORDER BY " + order + ") = 1";
+  connection_->Execute("CREATE TEMP TABLE _sluice_winners AS " + winners);
+  if (plan_.merge_strategy == MergeStrategy::kDeleteInsert) {
+    connection_->Execute("DELETE FROM " + target + " WHERE EXISTS (SELECT 1 FROM " +
+                         "_sluice_winners _sluice_src WHERE " + match + ")");
+  } else {
+    // Upsert: rows with a key in the load are updated in place, deleted keys removed.
+    connection_->Execute("DELETE FROM " + target + " WHERE EXISTS (SELECT 1 FROM " +
+                         "_sluice_winners _sluice_src WHERE _sluice_src._sluice_deleted AND " +
+                         match + ")");
+    std::string set;
+    for (const auto& n : names) {
+      bool is_key = std::find(plan_.primary_key.begin(), plan_.primary_key.end(), n) !=
+                    plan_.primary_key.end();
+      if (is_key) continue;
+      set +=
+          (set.empty() ? "" : ", ") + QuoteIdentifier(n) + " = _sluice_src." + QuoteIdentifier(n);
+    }
+    if (!set.empty()) {
+      connection_->Execute("UPDATE " + target + " SET " + set +
+                           " FROM _sluice_winners _sluice_src WHERE NOT _sluice_src._sluice_deleted"
+                           " AND " +
+                           match);
+    }
+    std::string still_new;
+    for (const auto& key : plan_.primary_key) {
+      const std::string k = QuoteIdentifier(key);
+      still_new +=
+          (still_new.empty() ? "" : " AND ") + target + "." + k + " = _sluice_winners." + k;
+    }
+    connection_->Execute("DELETE FROM _sluice_winners WHERE EXISTS (SELECT 1 FROM " + target +
+                         " WHERE " + still_new + ")");
+  }
+  connection_->Execute("INSERT INTO " + target + " (" + ColumnList(names) + ") SELECT " +
+                       ColumnList(names) + " FROM _sluice_winners WHERE NOT _sluice_deleted");
+  connection_->Execute("DROP TABLE _sluice_winners");
 }
 
-void DuckDbDestination::DropStaleChildTables() {
-  // Replacing a parent replaces its whole family: child tables that this load did not produce
-  // (e.g. every array was empty) would otherwise keep rows of parents that no longer exist.
-  for (const auto& row : connection_->Query(
-           "SELECT DISTINCT table_name FROM duckdb_columns() WHERE database_name = "
-           "current_database() AND schema_name = 'main' AND column_name = '_sluice_parent_id' "
-           "AND starts_with(table_name, ?)",
-           {plan_.root_table + "__"})) {
-    if (!tables_.count(row.values[0])) {
-      connection_->Execute("DROP TABLE " + QuoteIdentifier(row.values[0]));
-    }
-  }
+void DuckDbDestination::MergeChild(TableState& t) {
+  // Children of merged parents were deleted by DeleteMergedDescendants; the load's children go
+  // in when their parent row is in the merged parent table (not for losing duplicates' extra
+  // rows of a deleted key), one row per id (a key repeated in the load repeats its ids).
+  std::vector<std::string> names;
+  for (const auto& c : t.columns) names.push_back(c.name);
+  const std::string parent = ParentTable(t.name, FamilyTables(plan_.root_table));
+  connection_->Execute("INSERT INTO " + QuoteIdentifier(t.name) + " (" + ColumnList(names) +
+                       ") SELECT " + ColumnList(names) + " FROM " + QuoteIdentifier(t.write_table) +
+                       " WHERE _sluice_parent_id IN (SELECT _sluice_id FROM " +
+                       QuoteIdentifier(parent) +
+                       ") QUALIFY row_number() OVER (PARTITION BY _sluice_id ORDER BY " +
+                       kSequenceColumn + " DESC) = 1");
 }
 
-void DuckDbDestination::Commit(const LoadRecord& record) {
-  for (const auto& name : table_order_) tables_[name].appender->Close();
-  if (stage_writers_) {
-    stage_writers_->Flush();
-    stage_writers_.reset();
-  }
-  if (rejects_appender_) rejects_appender_->Close();
-  connection_->Execute("RESET memory_limit");
-  if (!in_transaction_) {
-    connection_->Execute("BEGIN TRANSACTION");
-    in_transaction_ = true;
-  }
-  if (plan_.mode == WriteMode::kReplace) {
-    for (const auto& name : table_order_) ReplaceFromStage(tables_[name]);
-    if (!tables_.count(plan_.root_table) && TableFamilyExists(plan_.root_table)) {
-      // The input had no records at all: the replaced table is empty, with its columns kept.
-      const auto rows = connection_->Query(
-          "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND "
-          "schema_name = 'main' AND table_name = ?",
-          {plan_.root_table});
-      if (!rows.empty() && rows[0].values[0] != "0") {
-        connection_->Execute("DELETE FROM " + QuoteIdentifier(plan_.root_table));
-      }
+void DuckDbDestination::ApplyMerge() {
+  for (const auto& name : table_order_) {
+    TableState& t = tables_[name];
+    if (t.in_target) continue;
+    std::string ddl = "CREATE TABLE " + QuoteIdentifier(t.name) + " (";
+    for (size_t i = 0; i < t.columns.size(); i++) {
+      ddl += (i ? ", " : "") + QuoteIdentifier(t.columns[i].name) + " " +
+             SqlTypeName(t.columns[i].type);
     }
-    DropStaleChildTables();
-  } else if (plan_.mode == WriteMode::kAppend && staged_) {
-    for (const auto& name : table_order_) ReplaceFromStage(tables_[name]);
-  } else if (plan_.mode == WriteMode::kMerge) {
-    DeleteMergedDescendants();
-    for (const auto& name : table_order_) ApplyMerge(tables_[name]);
-    for (const auto& name : table_order_) {
+    connection_->Execute(ddl + ")");
+  }
+  auto root = tables_.find(plan_.root_table);
+  if (root == tables_.end() || !root->second.stage_created) return;
+  DeleteMergedDescendants(root->second);
+  MergeRoot(root->second);
+  for (const auto& name : table_order_) {
+    if (name != plan_.root_table && tables_[name].stage_created) MergeChild(tables_[name]);
+  }
+  for (const auto& name : table_order_) {
+    if (tables_[name].stage_created) {
       connection_->Execute("DROP TABLE " + QuoteIdentifier(tables_[name].write_table));
     }
   }
+}
+
+void DuckDbDestination::WriteMetadata(const LoadRecord& record) {
   if (rejects_appender_ && Staged()) {
     const std::string stage = QuoteIdentifier(StagingName("_sluice_rejects"));
     connection_->Execute("INSERT INTO _sluice_rejects SELECT * FROM " + stage);
@@ -560,7 +527,8 @@ void DuckDbDestination::Commit(const LoadRecord& record) {
   std::string rows_json = "{";
   for (const auto& [table, rows] : record.rows_per_table) {
     if (rows_json.size() > 1) rows_json += ",";
-    rows_json += "\"" + table + "\":" + std::to_string(rows);  // names are normalized identifiers
+    AppendJsonString(table, &rows_json);
+    rows_json += ":" + std::to_string(rows);
   }
   rows_json += "}";
   for (const auto& s : record.state) {
@@ -574,15 +542,57 @@ void DuckDbDestination::Commit(const LoadRecord& record) {
         "INSERT OR REPLACE INTO _sluice_state VALUES (?, ?, ?, ?::JSON, ?, now())",
         {plan_.pipeline, s.resource, s.key, s.value, plan_.load_id});
   }
+  for (const auto& v : record.schemas) {
+    connection_->ExecuteWithParams(
+        "INSERT OR IGNORE INTO _sluice_schemas VALUES (?, ?, ?, ?::JSON, ?, now())",
+        {plan_.pipeline, v.table, v.version_hash, v.schema_json, plan_.load_id});
+  }
   connection_->ExecuteWithParams(
       "INSERT INTO _sluice_loads VALUES (?, ?, ?, ?, 'committed', make_timestamptz(?::BIGINT), "
       "make_timestamptz(?::BIGINT), ?, ?::BIGINT, NULL)",
       {plan_.load_id, plan_.pipeline, record.source, WriteModeName(plan_.mode),
        std::to_string(record.started_at_micros), std::to_string(record.finished_at_micros),
        rows_json, std::to_string(record.rows_rejected)});
+}
+
+void DuckDbDestination::Commit(const LoadRecord& record) {
+  for (auto& [name, t] : tables_) {
+    if (t.appender) t.appender->Close();
+  }
+  if (stage_writers_) {
+    stage_writers_->Flush();
+    stage_writers_.reset();
+  }
+  if (rejects_appender_) rejects_appender_->Close();
+  connection_->Execute("RESET memory_limit");
+  if (!in_transaction_) {
+    connection_->Execute("BEGIN TRANSACTION");
+    in_transaction_ = true;
+  }
+  if (Staged()) {
+    // Schema changes the load made reach the committed tables now (replace swaps them anyway).
+    for (const auto& name : table_order_) {
+      TableState& t = tables_[name];
+      if (plan_.mode == WriteMode::kReplace || !t.in_target) continue;
+      for (const auto& action : t.target_ddl) {
+        connection_->Execute("ALTER TABLE " + QuoteIdentifier(t.name) + " " + action);
+      }
+    }
+    for (const auto& name : table_order_) {
+      TableState& t = tables_[name];
+      if (!t.stage_created) CreateWriteTable(t);  // e.g. only AddColumn, no rows
+    }
+    if (plan_.mode == WriteMode::kMerge) {
+      ApplyMerge();
+    } else {
+      ApplyReplace();  // replace, or a first append: the stage becomes the table
+    }
+  }
+  WriteMetadata(record);
   connection_->Execute("COMMIT");
   in_transaction_ = false;
   tables_.clear();
+  table_order_.clear();
   rejects_appender_.reset();
 }
 
@@ -591,6 +601,7 @@ void DuckDbDestination::Rollback() noexcept {
   for (auto& [name, t] : tables_) t.appender.reset();
   rejects_appender_.reset();
   tables_.clear();
+  table_order_.clear();
   try {
     if (in_transaction_) {
       in_transaction_ = false;

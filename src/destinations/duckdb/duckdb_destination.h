@@ -1,8 +1,8 @@
 #pragma once
-// The embedded default destination. A load commits in one DuckDB transaction: tables are created
-// and evolved (ADD COLUMN, ALTER TYPE to a wider type) inside it, data arrives through the
-// appender, the write disposition is applied, and the _sluice_loads record and rejected rows are
-// written before COMMIT. A crash at any point leaves the database as it was before the load.
+// The embedded default destination. Data arrives through DuckDB's appender (never row SQL); the
+// tables the load creates or alters, its data, its rejected rows, its _sluice_loads record, its
+// state and schemas become visible in one transaction. A crash at any point leaves the database
+// as it was before the load (staging tables left behind are dropped by the next load).
 #include <map>
 #include <memory>
 #include <string>
@@ -50,40 +50,45 @@ class DuckDbDestination final : public Destination {
   std::string Describe() const override { return "duckdb:" + connection_->path(); }
 
  private:
-  struct ColumnState {
-    std::string name;
-    InferredType type;  // int_digits is measured only when a join needs it
-  };
   struct TableState {
-    std::string name;         // the user-visible table
-    std::string write_table;  // where rows are appended (a staging table for merge)
-    std::vector<ColumnState> columns;
+    std::string name;                   // the user-visible table
+    std::string write_table;            // where rows are appended: the table, or its staging table
+    std::vector<ColumnSchema> columns;  // as the evolver has shaped them so far
+    bool in_target = false;             // the table exists in the committed database
+    bool stage_created = false;
+    // Staged loads: schema changes to apply to the committed table at commit.
+    std::vector<std::string> target_ddl;
     std::unique_ptr<TableAppender> appender;
     uint64_t rows = 0;
   };
 
   DuckDbDestination(std::unique_ptr<DuckDbConnection> connection, DuckDbOptions options);
-  // replace and merge load into staging tables outside any transaction (DuckDB's transaction-
-  // local storage grows with the rows appended, see docs/architecture.md) and apply them in one
-  // short transaction at commit; append loads inside one transaction.
-  bool Staged() const;
-  bool TableFamilyExists(const std::string& root);
+  // replace, merge and first appends load into staging tables outside any transaction (DuckDB's
+  // transaction-local storage grows with the rows appended, see docs/architecture.md) and apply
+  // them in one short transaction at commit; appends to an existing family load inside one
+  // transaction.
+  bool Staged() const { return staged_; }
+  bool TableExists(const std::string& table);
+  std::vector<std::string> FamilyTables(const std::string& root);
   void DropStagingTables();
-  void ReplaceFromStage(TableState& table);
-  void DropStaleChildTables();
   void EnsureMetadataTables();
-  TableState& PrepareTable(const Batch& batch);
-  void ReconcileColumns(TableState& table, Batch& batch);
-  void AlterColumnType(const std::string& table, const std::string& column, DataType to);
-  bool AllNull(const std::string& table, const std::string& column);
-  void CheckMergeKey(const Batch& batch) const;
+  TableState& State(const std::string& table);
+  // The table rows are written to (a staging table when staged), with the columns so far.
+  void CreateWriteTable(TableState& table);
+  // CreateWriteTable plus its appender (and the parallel writers of a staged load).
+  void OpenWriteTable(TableState& table);
+  // Runs DDL on the table being written now (and, staged, remembers it for the target).
+  void AlterTable(TableState& table, const std::string& action);
   // Makes every appended row of the load visible to this connection (before DDL or queries).
   void QuiesceWrites(TableState& table);
-  void AlignTargetWithStage(TableState& table);
-  void ApplyMerge(TableState& table);
-  void DeleteMergedDescendants();
-  std::vector<ColumnState> ReadColumns(const std::string& table);
-  uint8_t LoadedIntegerDigits(const std::string& table, const ColumnState& column);
+  void ApplyReplace();
+  void ApplyMerge();
+  void MergeRoot(TableState& table);
+  void MergeChild(TableState& table);
+  void DeleteMergedDescendants(const TableState& root);
+  std::string ParentTable(const std::string& child, const std::vector<std::string>& family) const;
+  void WriteMetadata(const LoadRecord& record);
+  std::vector<ColumnSchema> ReadColumns(const std::string& table);
 
   std::unique_ptr<DuckDbConnection> connection_;
   DuckDbOptions options_;
@@ -93,7 +98,7 @@ class DuckDbDestination final : public Destination {
   bool in_transaction_ = false;
   bool staged_ = false;  // this load writes staging tables (see Begin)
   std::map<std::string, TableState> tables_;
-  std::vector<std::string> table_order_;  // first-written order: parents before children
+  std::vector<std::string> table_order_;  // first-touched order: parents before children
 };
 
 }  // namespace sluice

@@ -177,6 +177,12 @@ ParsedChunk CsvChunkParser::Parse(RawChunk& chunk, const CsvFileLayout& file,
   batch.num_rows = s.good_rows.size();
   batch.columns.resize(num_columns);
   const size_t n = s.good_rows.size();
+  // Lines relative to the chunk, like rejects' (the runner adds the file's earlier lines).
+  batch.origins.resize(n);
+  for (size_t k = 0; k < n; k++) {
+    const CsvRow& row = tokens.rows[s.good_rows[k]];
+    batch.origins[k] = {row.line + line_shift, chunk.byte_offset + row.begin};
+  }
   s.values.resize(n);
   s.is_null.resize(n);
   for (size_t c = 0; c < num_columns; c++) {

@@ -89,7 +89,7 @@ class JsonSource final : public Source {
     std::string error;
     auto add = [&](size_t begin, size_t end, uint64_t line) {
       const std::string_view doc = data.substr(begin, end - begin);
-      if (builder.Add(doc, path, chunk.byte_offset + begin, &error)) return true;
+      if (builder.Add(doc, path, chunk.byte_offset + begin, line, &error)) return true;
       Reject(path, line, chunk.byte_offset + begin, doc, error, &out);
       return false;
     };

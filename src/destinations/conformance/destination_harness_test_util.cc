@@ -1,0 +1,97 @@
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "destinations/conformance/destination_harness.h"
+#include "destinations/duckdb/duckdb_connection.h"
+#include "destinations/duckdb/duckdb_destination.h"
+
+namespace sluice::testing_util {
+namespace {
+
+std::vector<std::string> Lines(const std::vector<DuckDbConnection::Row>& rows) {
+  std::vector<std::string> out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.values.size(); i++) {
+      line += (i ? "|" : "") + (row.nulls[i] ? std::string("NULL") : row.values[i]);
+    }
+    out.push_back(line);
+  }
+  return out;
+}
+
+class DuckDbHarness : public DestinationHarness {
+ public:
+  explicit DuckDbHarness(const std::string& test_name) {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("sluice_conformance_" + std::to_string(::getpid()) + "_" + test_name);
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "test.duckdb").string();
+  }
+  ~DuckDbHarness() override { std::filesystem::remove_all(dir_); }
+  std::string Name() const override { return "duckdb"; }
+  std::unique_ptr<Destination> Open() override { return DuckDbDestination::Open(path_); }
+  std::vector<std::string> Query(const std::string& sql) override {
+    DuckDbConnection con(path_);
+    return Lines(con.Query(sql));
+  }
+  std::vector<std::string> UserTables() override {
+    return Query(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT starts_with(table_name, '_sluice_') "
+        "ORDER BY 1");
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+}  // namespace
+
+std::vector<HarnessFactory> AllHarnesses() {
+  std::vector<HarnessFactory> out;
+  out.push_back({"duckdb", [](const std::string& test) -> std::unique_ptr<DestinationHarness> {
+                   return std::make_unique<DuckDbHarness>(test);
+                 }});
+  return out;
+}
+
+Batch MakeBatch(const std::string& table, std::vector<std::string> names,
+                std::vector<DataType> types, std::vector<std::vector<const char*>> rows) {
+  Batch b;
+  b.table = table;
+  b.names = std::move(names);
+  for (const auto& t : types) b.columns.emplace_back(t);
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size(); c++) {
+      Column& col = b.columns[c];
+      if (row[c] == nullptr) {
+        col.AppendNull();
+        continue;
+      }
+      const std::string v = row[c];
+      switch (types[c].id) {
+        case TypeId::kInt64:
+        case TypeId::kDecimal:  // unscaled
+          col.AppendInt64(std::stoll(v));
+          break;
+        case TypeId::kDouble:
+          col.AppendDouble(std::stod(v));
+          break;
+        case TypeId::kBoolean:
+          col.AppendBoolean(v == "true");
+          break;
+        default:
+          col.AppendString(v);
+      }
+    }
+  }
+  b.num_rows = rows.size();
+  return b;
+}
+
+}  // namespace sluice::testing_util
