@@ -18,6 +18,7 @@ namespace sluice::testing_util {
 struct CommandResult {
   int exit_code = -1;
   std::string out;  // stdout
+  std::string err;  // stderr
 };
 
 inline std::string SluiceBinary() {
@@ -25,11 +26,13 @@ inline std::string SluiceBinary() {
   return bin ? bin : "build/sluice";
 }
 
-// Runs `sluice ARGS` through the shell (args are test-controlled), capturing stdout; stderr is
-// appended to `err_file` when given.
+// Runs `sluice ARGS` through the shell (args are test-controlled), capturing stdout and stderr.
 inline CommandResult RunSluice(const std::string& args, const std::string& cwd = "") {
+  char err_path[] = "/tmp/sluice_stderr_XXXXXX";
+  const int err_fd = mkstemp(err_path);
+  if (err_fd >= 0) close(err_fd);
   std::string cmd = (cwd.empty() ? "" : "cd '" + cwd + "' && ") + "'" + SluiceBinary() + "' " +
-                    args + " 2>/dev/null";
+                    args + " 2>'" + err_path + "'";
   CommandResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -38,6 +41,11 @@ inline CommandResult RunSluice(const std::string& args, const std::string& cwd =
   while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
   const int status = pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (FILE* e = fopen(err_path, "r")) {
+    while ((n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
+    fclose(e);
+  }
+  unlink(err_path);
   return r;
 }
 

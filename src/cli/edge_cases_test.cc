@@ -196,7 +196,8 @@ TEST(EdgeCases, HeadersWithAnEmptyNameAreStillHeaders) {
   ASSERT_EQ(
       RunSluice("load " + dir.Write("pd.csv", ",a,b\n0,1,x\n1,2,y\n") + Uri(db) + " -q").exit_code,
       0);
-  EXPECT_EQ(ColumnTypes(db, "pd"), (Rows{"col_1 BIGINT", "a BIGINT", "b VARCHAR", "_sluice_load_id VARCHAR"}))
+  EXPECT_EQ(ColumnTypes(db, "pd"),
+            (Rows{"col_1 BIGINT", "a BIGINT", "b VARCHAR", "_sluice_load_id VARCHAR"}))
       << "a pandas index column";
   ASSERT_EQ(
       RunSluice("load " + dir.Write("tr.csv", "a,b,\n1,2,\n3,4,\n") + Uri(db) + " -q").exit_code,

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/identifiers.h"
 #include "destinations/destination.h"
+#include "destinations/dry_run_destination.h"
 #include "io/glob.h"
 #include "pipeline/runner.h"
 #include "pipeline/schema_collector.h"
@@ -191,19 +192,60 @@ std::vector<std::string> SplitKeys(const std::string& keys) {
   return out;
 }
 
-int RunLoadCommand(const SourceFlags& f, const std::string& destination_uri,
-                   const std::string& mode_name, const std::string& primary_key,
-                   const std::string& report_format, const std::string& pipeline_name,
-                   uint64_t max_bad_rows, bool quiet, bool force) {
+// The options of `sluice load` beyond the source's.
+struct LoadFlags {
+  std::string destination = "duckdb:///sluice.duckdb";
+  std::string mode = "append";
+  std::string primary_key;
+  std::string merge_strategy = "delete-insert";
+  std::string dedup_sort;  // COL, COL:desc or COL:asc
+  std::string delete_column;
+  std::string schema_contract = "evolve";
+  std::string report = "text";
+  std::string pipeline;
+  uint64_t max_bad_rows = 1000;
+  bool quiet = false;
+  bool force = false;
+};
+
+LoadPlan PlanFromFlags(const LoadFlags& flags) {
+  LoadPlan plan;
+  plan.mode = ParseWriteMode(flags.mode);
+  plan.primary_key = SplitKeys(flags.primary_key);
+  plan.merge_strategy = ParseMergeStrategy(flags.merge_strategy);
+  const bool merge = plan.mode == WriteMode::kMerge;
+  if (merge && plan.primary_key.empty()) {
+    throw UsageError("--mode merge needs --primary-key COL[,COL...]");
+  }
+  if (!merge && (!flags.dedup_sort.empty() || !flags.delete_column.empty())) {
+    throw UsageError("--dedup-sort and --delete-column apply to --mode merge only");
+  }
+  if (!flags.dedup_sort.empty()) {
+    std::string column = flags.dedup_sort;
+    if (const size_t colon = column.rfind(':'); colon != std::string::npos) {
+      const std::string order = column.substr(colon + 1);
+      if (order != "asc" && order != "desc") {
+        throw UsageError("--dedup-sort '" + flags.dedup_sort + "': the order is asc or desc");
+      }
+      plan.dedup_sort_descending = order == "desc";
+      column.resize(colon);
+    }
+    plan.dedup_sort = NormalizeIdentifier(column);
+  }
+  if (!flags.delete_column.empty()) plan.delete_column = NormalizeIdentifier(flags.delete_column);
+  return plan;
+}
+
+int RunLoadCommand(const SourceFlags& f, const LoadFlags& flags) {
+  const std::string& destination_uri = flags.destination;
+  const std::string& report_format = flags.report;
+  const std::string& pipeline_name = flags.pipeline;
+  const bool quiet = flags.quiet, force = flags.force;
   if (report_format != "text" && report_format != "json") {
     throw UsageError("--report takes text or json");
   }
-  LoadPlan plan;
-  plan.mode = ParseWriteMode(mode_name);
-  plan.primary_key = SplitKeys(primary_key);
-  if (plan.mode == WriteMode::kMerge && plan.primary_key.empty()) {
-    throw UsageError("--mode merge needs --primary-key COL[,COL...]");
-  }
+  LoadPlan plan = PlanFromFlags(flags);
+  const SchemaContract contract = SchemaContract::Parse(flags.schema_contract);
   SourceOptions source_options = OptionsFromFlags(f, plan.primary_key);
   const std::vector<InputFile> files = ExpandSourcePattern(f.source);
   const std::string table = ResolveTableName(files, f.table);
@@ -236,8 +278,9 @@ int RunLoadCommand(const SourceFlags& f, const std::string& destination_uri,
 
   RunOptions options;
   options.workers = f.threads;
-  options.max_bad_rows = max_bad_rows;
+  options.max_bad_rows = flags.max_bad_rows;
   options.progress = !quiet;
+  options.contract = contract;
   // Hash the files while they load (the hash is only needed at commit).
   std::future<void> hashing = std::async(std::launch::async, [&file_plan] {
     for (auto& fp : file_plan.fingerprints) {
@@ -274,15 +317,53 @@ int RunLoadCommand(const SourceFlags& f, const std::string& destination_uri,
   return code;
 }
 
-int RunSchemaCommand(const SourceFlags& f, uint64_t sample_bytes) {
+// Without a destination: the schema inferred from a sample. With one: what a load of the sample
+// would change there (the schema evolver runs against a dry-run view of the destination).
+int RunSchemaCommand(const SourceFlags& f, uint64_t sample_bytes,
+                     const std::string& destination_uri, const std::string& contract_spec) {
   std::unique_ptr<Source> source = OpenFromFlags(f, {});
-  SchemaCollector collector;
   RunOptions options;
   options.workers = f.threads;
   options.max_decoded_bytes = sample_bytes;
   options.max_bad_rows = UINT64_MAX;
   options.progress = false;
   LoadReport report;
+  if (!destination_uri.empty()) {
+    DryRunDestination destination(OpenDestination(destination_uri));
+    LoadPlan plan;
+    plan.load_id = "dry-run";
+    plan.root_table = source->table();
+    plan.pipeline = plan.root_table;
+    SchemaEvolver evolver(destination, plan, SchemaContract::Parse(contract_spec));
+    evolver.Start();
+    for (const auto& t : evolver.Tables()) {
+      for (const auto& c : t.columns) {
+        if (c.type.id == TypeId::kText && !destination.ColumnHasValues(t.name, c.name)) continue;
+        source->HintColumnType(t.name, c.name, {c.type, 0});
+      }
+    }
+    Pump(*source, destination, options, &report, &evolver);
+    const auto& changes = evolver.stats().changes;
+    std::printf("a load into %s would make %zu schema change(s)%s\n",
+                destination.Describe().c_str(), changes.size(), changes.empty() ? "" : ":");
+    for (const auto& change : changes) std::printf("  %s\n", change.c_str());
+    if (evolver.stats().variant_values) {
+      std::printf("%llu sampled values would go to variant columns\n",
+                  static_cast<unsigned long long>(evolver.stats().variant_values));
+    }
+    if (report.rows_rejected) {
+      std::printf("%llu sampled records would be rejected\n",
+                  static_cast<unsigned long long>(report.rows_rejected));
+    }
+    for (const auto& t : evolver.Tables()) {
+      std::printf("table %s\n", t.name.c_str());
+      for (const auto& c : t.columns) {
+        std::printf("  %-32s %s\n", c.name.c_str(), TypeName(c.type).c_str());
+      }
+    }
+    return kExitOk;
+  }
+  SchemaCollector collector;
   Pump(*source, collector, options, &report);
   for (const auto& t : collector.tables()) {
     std::printf("table %s (%llu rows sampled)\n", t.name.c_str(),
@@ -336,26 +417,36 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   SourceFlags load_flags;
-  std::string destination = "duckdb:///sluice.duckdb", mode = "append", primary_key;
-  std::string report = "text", pipeline;
-  uint64_t max_bad_rows = 1000;
-  bool quiet = false;
+  LoadFlags flags;
   CLI::App* load = app.add_subcommand("load", "Load files into a destination");
   AddSourceFlags(load, &load_flags);
-  load->add_option("DESTINATION", destination,
-                   "duckdb:///file.duckdb (relative) or duckdb:////abs/file.duckdb")
+  load->add_option("DESTINATION", flags.destination,
+                   "duckdb:///file.duckdb (relative) or duckdb:////abs/file.duckdb, "
+                   "postgresql://user@host:port/db?schema=s, sqlite:///file.db")
       ->capture_default_str();
-  load->add_option("--mode", mode, "append | replace | merge")->capture_default_str();
-  load->add_option("--primary-key", primary_key, "Merge key columns, comma-separated");
-  load->add_option("--report", report, "text (stderr) | json (stdout)")->capture_default_str();
-  load->add_option("--pipeline", pipeline, "Pipeline name (default: the table name)");
-  load->add_option("--max-bad-rows", max_bad_rows,
+  load->add_option("--mode", flags.mode, "append | replace | merge")->capture_default_str();
+  load->add_option("--primary-key", flags.primary_key, "Merge key columns, comma-separated");
+  load->add_option("--merge-strategy", flags.merge_strategy,
+                   "delete-insert | upsert (how a merge applies its rows)")
+      ->capture_default_str();
+  load->add_option("--dedup-sort", flags.dedup_sort,
+                   "COL[:desc|:asc]: of several rows with one key in a load, the one with the "
+                   "highest (desc, default) or lowest COL wins; default: the last one");
+  load->add_option("--delete-column", flags.delete_column,
+                   "Boolean column: rows with TRUE delete their key (merge only)");
+  load->add_option("--schema-contract", flags.schema_contract,
+                   "evolve | freeze | discard_row | discard_value, or per entity: "
+                   "tables=MODE,columns=MODE,data_type=MODE")
+      ->capture_default_str();
+  load->add_option("--report", flags.report, "text (stderr) | json (stdout)")
+      ->capture_default_str();
+  load->add_option("--pipeline", flags.pipeline, "Pipeline name (default: the table name)");
+  load->add_option("--max-bad-rows", flags.max_bad_rows,
                    "Fail (and roll back) when more rows than this are rejected")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  load->add_flag("--quiet,-q", quiet, "No progress bar and no summary unless it failed");
-  bool force = false;
-  load->add_flag("--force", force,
+  load->add_flag("--quiet,-q", flags.quiet, "No progress bar and no summary unless it failed");
+  load->add_flag("--force", flags.force,
                  "Load files even if the pipeline state says they were loaded unchanged");
 
   SourceFlags schema_flags;
@@ -364,6 +455,10 @@ int main(int argc, char** argv) {
   AddSourceFlags(schema, &schema_flags);
   schema->add_option("--sample-bytes", sample_bytes, "Decoded bytes to read (0 = all)")
       ->capture_default_str();
+  std::string schema_destination, schema_contract = "evolve";
+  schema->add_option("--destination", schema_destination,
+                     "Show what a load into this destination would change (nothing is written)");
+  schema->add_option("--schema-contract", schema_contract, "As for load")->capture_default_str();
 
   std::string state_action, state_pipeline, state_destination = "duckdb:///sluice.duckdb";
   CLI::App* state = app.add_subcommand("state", "Show or reset a pipeline's state");
@@ -382,11 +477,10 @@ int main(int argc, char** argv) {
   }
   try {
     if (*load) {
-      return RunLoadCommand(load_flags, destination, mode, primary_key, report, pipeline,
-                            max_bad_rows, quiet, force);
+      return RunLoadCommand(load_flags, flags);
     }
     if (*state) return RunStateCommand(state_action, state_pipeline, state_destination);
-    return RunSchemaCommand(schema_flags, sample_bytes);
+    return RunSchemaCommand(schema_flags, sample_bytes, schema_destination, schema_contract);
   } catch (const Error& e) {
     std::fprintf(stderr, "sluice: %s\n", e.what());
     return e.kind() == ErrorKind::kUsage ? kExitUsage : kExitFailed;
