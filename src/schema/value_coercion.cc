@@ -236,7 +236,11 @@ bool CoerceValue(const Column& from, size_t row, Column* to) {
       if (source != TypeId::kText) return false;
       int64_t micros;
       bool has_zone = false;
-      if (!ParseTimestamp(from.GetString(row), &micros, &has_zone) || has_zone != zoned) {
+      if (!ParseTimestamp(from.GetString(row), &micros, &has_zone)) {
+        int32_t days;
+        if (zoned || !ParseDate(from.GetString(row), &days)) return false;
+        micros = int64_t(days) * 86400000000LL;
+      } else if (has_zone != zoned) {
         return false;
       }
       to->AppendTimestamp(micros);

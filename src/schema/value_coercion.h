@@ -15,8 +15,9 @@ namespace sluice {
 //   most 18 digits in all;
 // - to double: integers and decimals of at most 15 significant digits (exact in a double),
 //   numeric text of at most 15 significant digits or in scientific notation;
-// - to boolean, date, timestamp, timestamptz, uuid: text in the formats the parsers accept;
-//   dates to timestamps (midnight);
+// - to boolean, date, timestamp, timestamptz, uuid: text in the formats the parsers accept
+//   (a timestamp column takes zone-less text, a timestamptz column text with a zone); dates
+//   (and date text) to timestamps at midnight;
 // - nothing else (e.g. boolean to int64, timestamptz to timestamp) converts.
 bool CoerceValue(const Column& from, size_t row, Column* to);
 
