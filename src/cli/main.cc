@@ -16,6 +16,7 @@
 #include "destinations/destination.h"
 #include "destinations/dry_run_destination.h"
 #include "io/glob.h"
+#include "pipeline/incremental_cursor.h"
 #include "pipeline/runner.h"
 #include "pipeline/schema_collector.h"
 #include "sources/file_fingerprint.h"
@@ -201,6 +202,10 @@ struct LoadFlags {
   std::string dedup_sort;  // COL, COL:desc or COL:asc
   std::string delete_column;
   std::string schema_contract = "evolve";
+  std::string incremental;  // cursor column
+  std::string lag;
+  std::string initial_value;
+  std::string on_null_cursor = "reject";
   std::string report = "text";
   std::string pipeline;
   uint64_t max_bad_rows = 1000;
@@ -233,6 +238,23 @@ LoadPlan PlanFromFlags(const LoadFlags& flags) {
     plan.dedup_sort = NormalizeIdentifier(column);
   }
   if (!flags.delete_column.empty()) plan.delete_column = NormalizeIdentifier(flags.delete_column);
+  if (flags.incremental.empty() &&
+      (!flags.lag.empty() || !flags.initial_value.empty() || flags.on_null_cursor != "reject")) {
+    throw UsageError("--lag, --initial-value and --on-null-cursor need --incremental COL");
+  }
+  if (!flags.incremental.empty() && plan.mode == WriteMode::kReplace) {
+    throw UsageError(
+        "--incremental loads only new rows; with --mode replace they would be all "
+        "the table keeps. Use append or merge");
+  }
+  if (!flags.lag.empty() && !merge) {
+    throw UsageError(
+        "--lag loads the rows of the lag window again: use it with --mode merge, "
+        "which replaces them by key instead of duplicating them");
+  }
+  if (flags.on_null_cursor != "reject" && flags.on_null_cursor != "load") {
+    throw UsageError("--on-null-cursor takes reject or load");
+  }
   return plan;
 }
 
@@ -281,6 +303,21 @@ int RunLoadCommand(const SourceFlags& f, const LoadFlags& flags) {
   options.max_bad_rows = flags.max_bad_rows;
   options.progress = !quiet;
   options.contract = contract;
+  std::unique_ptr<IncrementalCursor> cursor;
+  if (!flags.incremental.empty()) {
+    IncrementalOptions incremental;
+    incremental.column = NormalizeIdentifier(flags.incremental);
+    incremental.lag = flags.lag;
+    incremental.initial_value = flags.initial_value;
+    incremental.load_null_cursors = flags.on_null_cursor == "load";
+    incremental.primary_key = plan.primary_key;
+    std::string stored;
+    for (const auto& e : destination->ReadState(plan.pipeline)) {
+      if (e.resource == table && e.key == "cursor:" + incremental.column) stored = e.value;
+    }
+    cursor = std::make_unique<IncrementalCursor>(std::move(incremental), stored);
+    options.root_filter = cursor.get();
+  }
   // Hash the files while they load (the hash is only needed at commit).
   std::future<void> hashing = std::async(std::launch::async, [&file_plan] {
     for (auto& fp : file_plan.fingerprints) {
@@ -298,11 +335,17 @@ int RunLoadCommand(const SourceFlags& f, const LoadFlags& flags) {
     const bool replace = plan.mode == WriteMode::kReplace;
     state.push_back({plan.pipeline, table, kReplaceSetKey,
                      replace ? FileSetDigest(file_plan.fingerprints) : "", "", ""});
+    if (cursor) {
+      const std::string value = cursor->StateJson();
+      if (!value.empty())
+        state.push_back({plan.pipeline, table, cursor->StateKey(), value, "", ""});
+    }
     return state;
   };
   int code = kExitOk;
   try {
     RunLoad(*source, *destination, plan, options, &report);
+    if (cursor) report.rows_skipped = cursor->rows_skipped();
     if (report.rows_rejected) code = kExitRejected;
   } catch (const Error& e) {
     code = e.kind() == ErrorKind::kUsage ? kExitUsage : kExitFailed;
@@ -437,6 +480,16 @@ int main(int argc, char** argv) {
   load->add_option("--schema-contract", flags.schema_contract,
                    "evolve | freeze | discard_row | discard_value, or per entity: "
                    "tables=MODE,columns=MODE,data_type=MODE")
+      ->capture_default_str();
+  load->add_option("--incremental", flags.incremental,
+                   "Cursor column: load only rows beyond the last value a load committed");
+  load->add_option("--lag", flags.lag,
+                   "With --incremental (merge only): also reload this much before the last "
+                   "value (a number; days for dates; 90s, 15m, 2h, 3d for timestamps)");
+  load->add_option("--initial-value", flags.initial_value,
+                   "With --incremental: on a first run, skip rows below this value");
+  load->add_option("--on-null-cursor", flags.on_null_cursor,
+                   "reject (to _sluice_rejects) | load: rows whose cursor is NULL")
       ->capture_default_str();
   load->add_option("--report", flags.report, "text (stderr) | json (stdout)")
       ->capture_default_str();

@@ -46,6 +46,7 @@ std::string RenderJsonReport(const LoadReport& r) {
   Field(&out, "bytes_decoded"), out += std::to_string(r.bytes_decoded);
   Field(&out, "rows_loaded"), out += std::to_string(r.rows_loaded());
   Field(&out, "rows_rejected"), out += std::to_string(r.rows_rejected);
+  Field(&out, "rows_skipped"), out += std::to_string(r.rows_skipped);
   Field(&out, "values_discarded"), out += std::to_string(r.values_discarded);
   Field(&out, "variant_values"), out += std::to_string(r.variant_values);
   Field(&out, "schema_changes"), out += "[";
@@ -101,6 +102,10 @@ std::string RenderHumanReport(const LoadReport& r) {
     }
   }
   for (const auto& change : r.schema_changes) out += "  schema: " + change + "\n";
+  if (r.rows_skipped) {
+    out += "  " + std::to_string(r.rows_skipped) +
+           " rows skipped: an earlier load has them (incremental cursor)\n";
+  }
   if (r.variant_values) {
     out += "  " + std::to_string(r.variant_values) +
            " values did not fit their column's type and went to variant columns (*__v_<type>)\n";

@@ -32,6 +32,7 @@ struct LoadReport {
   std::vector<RejectedRecord> first_rejects;  // a few examples for the human summary
   std::vector<std::string> schema_changes;    // "add column t.c int64", in the order applied
   uint64_t values_discarded = 0;              // schema contract discard_value
+  uint64_t rows_skipped = 0;                  // at or before an incremental cursor
   uint64_t variant_values = 0;                // values loaded into variant columns
 
   double duration_seconds() const { return (finished_at_micros - started_at_micros) / 1e6; }

@@ -203,6 +203,7 @@ void RunLoad(Source& source, Destination& destination, const LoadPlan& plan,
   try {
     destination.Begin(plan);
     evolver.Start();
+    evolver.SetRootRowFilter(options.root_filter);
     // Parsing starts from the types the destination holds: a text column keeps "007" as text.
     for (const auto& t : evolver.Tables()) {
       for (const auto& c : t.columns) {

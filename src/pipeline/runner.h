@@ -25,6 +25,8 @@ struct RunOptions {
   bool progress = true;
   // What the load may change in the destination's schema (schema/schema_contract.h).
   SchemaContract contract;
+  // Chooses the root rows the load keeps (e.g. an incremental cursor); not owned, may be null.
+  RootRowFilter* root_filter = nullptr;
   // Called after every row is delivered and before the commit; the pipeline state it returns
   // is committed in the same transaction as the data (e.g. fingerprints of the loaded files).
   std::function<std::vector<StateEntry>()> final_state;

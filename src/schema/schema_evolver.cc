@@ -396,6 +396,19 @@ void SchemaEvolver::Conform(Batch& batch, std::vector<RejectedRecord>* rejects) 
     batch.columns.erase(batch.columns.begin() + i);
     batch.names.erase(batch.names.begin() + i);
   }
+  if (root && root_filter_) {
+    std::vector<uint8_t> selected = drops.drop;
+    root_filter_->Select(batch, &selected, rejects);
+    const int id = batch.FindColumn(kIdColumn);
+    for (size_t r = 0; r < rows; r++) {
+      if (!selected[r] || drops.drop[r]) continue;
+      drops.drop[r] = 1;
+      drops.count++;
+      if (id >= 0 && batch.columns[id].IsValid(r)) {
+        dropped_ids_.insert(std::string(batch.columns[id].GetString(r)));
+      }
+    }
+  }
   RemoveDroppedRows(batch, drops);
   for (size_t i = 0; i < batch.columns.size(); i++) {
     ColumnState* column = table->Find(batch.names[i]);

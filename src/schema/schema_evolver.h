@@ -24,6 +24,18 @@
 
 namespace sluice {
 
+// Chooses, after a root batch is conformed to its table (so values have the table's types),
+// which rows the load keeps: e.g. an incremental cursor. Rows it drops take their nested rows
+// with them.
+class RootRowFilter {
+ public:
+  virtual ~RootRowFilter() = default;
+  // Sets drop[row] = 1 for rows to leave out; appends a reject for rows that are refused (as
+  // opposed to skipped because an earlier load has them).
+  virtual void Select(const Batch& batch, std::vector<uint8_t>* drop,
+                      std::vector<RejectedRecord>* rejects) = 0;
+};
+
 struct EvolutionStats {
   uint64_t values_discarded = 0;     // discard_value
   uint64_t rows_discarded = 0;       // discard_row and NULL merge keys (also in the rejects)
@@ -37,6 +49,8 @@ class SchemaEvolver {
 
   // Reads the family's current tables; call after destination.Begin().
   void Start();
+  // Root rows pass `filter` after they are conformed (not owned; may be null).
+  void SetRootRowFilter(RootRowFilter* filter) { root_filter_ = filter; }
   // Conforms `batch` to its table (calling the destination's schema operations first). Rows it
   // refuses are removed from the batch and appended to `rejects`.
   void Conform(Batch& batch, std::vector<RejectedRecord>* rejects);
@@ -91,6 +105,7 @@ class SchemaEvolver {
   std::map<std::string, TableState> tables_;
   // _sluice_id values of rows dropped in the current chunk: their child rows are dropped too.
   std::set<std::string> dropped_ids_;
+  RootRowFilter* root_filter_ = nullptr;
   EvolutionStats stats_;
 };
 
