@@ -1,23 +1,26 @@
 // kill -9 at arbitrary moments during loads, then check the database holds exactly the rows of
-// the loads that completed: never a partial load, never a lost committed one.
+// the loads that completed: never a partial load, never a lost committed one. Runs against every
+// destination (DuckDB, SQLite, PostgreSQL when a test server is configured).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
 
 #include "cli/cli_test_util.h"
+#include "destinations/conformance/destination_harness.h"
 
 extern char** environ;
 
 namespace sluice {
 namespace {
 
-using testing_util::QueryRows;
+using testing_util::DestinationHarness;
 using testing_util::SluiceBinary;
 using testing_util::TempDir;
 
@@ -60,29 +63,47 @@ bool LoadAndMaybeKill(const std::vector<std::string>& args, std::chrono::millise
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-int64_t CountRows(const std::string& db) {
-  const auto exists =
-      QueryRows(db, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'big'");
-  if (exists[0] == "0") return 0;
-  return std::stoll(QueryRows(db, "SELECT count(*) FROM big")[0]);
+bool HasTable(DestinationHarness& db, const std::string& table) {
+  const auto tables = db.AllTables();
+  return std::find(tables.begin(), tables.end(), table) != tables.end();
 }
 
-int64_t CommittedLoads(const std::string& db) {
-  const auto exists =
-      QueryRows(db, "SELECT count(*) FROM duckdb_tables() WHERE table_name = '_sluice_loads'");
-  if (exists[0] == "0") return 0;
-  return std::stoll(
-      QueryRows(db, "SELECT count(*) FROM _sluice_loads WHERE status = 'committed'")[0]);
+int64_t CountRows(DestinationHarness& db) {
+  if (!HasTable(db, "big")) return 0;
+  return std::stoll(db.Query("SELECT count(*) FROM big")[0]);
 }
+
+int64_t CommittedLoads(DestinationHarness& db) {
+  if (!HasTable(db, "_sluice_loads")) return 0;
+  return std::stoll(db.Query("SELECT count(*) FROM _sluice_loads WHERE status = 'committed'")[0]);
+}
+
+std::vector<std::string> StagingTables(DestinationHarness& db) {
+  std::vector<std::string> out;
+  for (const auto& t : db.AllTables()) {
+    if (t.find("stage") != std::string::npos) out.push_back(t);
+  }
+  return out;
+}
+
+class CrashSafety : public ::testing::TestWithParam<size_t> {
+ protected:
+  void SetUp() override {
+    db_ = testing_util::AllHarnesses()[GetParam()].make(
+        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+  void CrashRepeatedly(const std::string& mode);
+  std::unique_ptr<DestinationHarness> db_;
+};
 
 // The invariant: the load records committed with the data say exactly what the table holds.
 // (A run killed after its COMMIT but before it exited did complete: the record says so.)
-void CrashRepeatedly(const std::string& mode) {
+void CrashSafety::CrashRepeatedly(const std::string& mode) {
   TempDir dir;
   const std::string csv = MakeCsv(dir);
-  const std::string db = dir.File("crash.duckdb");
+  DestinationHarness& db = *db_;
   // --force: every attempt loads the file again, so every kill hits a real load.
-  std::vector<std::string> args = {"load", csv, "duckdb:///" + db, "--mode", mode, "-q", "--force"};
+  std::vector<std::string> args = {"load", csv, db.Uri(), "--mode", mode, "-q", "--force"};
   if (mode == "merge") args.insert(args.end(), {"--primary-key", "id"});
   auto expected_rows = [&](int64_t committed) {
     if (committed == 0) return int64_t{0};
@@ -106,23 +127,20 @@ void CrashRepeatedly(const std::string& mode) {
   ASSERT_TRUE(LoadAndMaybeKill(args, std::chrono::minutes(5)));
   EXPECT_EQ(CommittedLoads(db), before + 1);
   EXPECT_EQ(CountRows(db), expected_rows(before + 1));
-  EXPECT_EQ(QueryRows(db,
-                      "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE "
-                      "'_sluice_stage%'"),
-            std::vector<std::string>{"0"});
+  EXPECT_EQ(StagingTables(db), std::vector<std::string>{});
   if (mode != "append") {
-    EXPECT_EQ(QueryRows(db, "SELECT count(DISTINCT id) FROM big"),
+    EXPECT_EQ(db.Query("SELECT count(DISTINCT id) FROM big"),
               std::vector<std::string>{std::to_string(kRows)});
   }
 }
 
 // Without --force the file's fingerprint is committed with its rows: however often a run is
 // killed and restarted, the file lands exactly once.
-TEST(CrashSafety, RerunsAfterKillsAppendTheFileExactlyOnce) {
+TEST_P(CrashSafety, RerunsAfterKillsAppendTheFileExactlyOnce) {
   TempDir dir;
   const std::string csv = MakeCsv(dir);
-  const std::string db = dir.File("once.duckdb");
-  const std::vector<std::string> args = {"load", csv, "duckdb:///" + db, "-q"};
+  DestinationHarness& db = *db_;
+  const std::vector<std::string> args = {"load", csv, db.Uri(), "-q"};
   std::mt19937 rng(7);
   int killed = 0;
   for (int attempt = 0; attempt < 10; attempt++) {
@@ -137,15 +155,21 @@ TEST(CrashSafety, RerunsAfterKillsAppendTheFileExactlyOnce) {
   EXPECT_EQ(CommittedLoads(db), 1) << "later runs found the file unchanged and loaded nothing";
 }
 
-TEST(CrashSafety, KilledAppendsLeaveOnlyCompletedLoads) {
+TEST_P(CrashSafety, KilledAppendsLeaveOnlyCompletedLoads) {
   CrashRepeatedly("append");
 }
-TEST(CrashSafety, KilledReplacesLeaveTheOldOrTheNewTable) {
+TEST_P(CrashSafety, KilledReplacesLeaveTheOldOrTheNewTable) {
   CrashRepeatedly("replace");
 }
-TEST(CrashSafety, KilledMergesLeaveTheOldOrTheMergedTable) {
+TEST_P(CrashSafety, KilledMergesLeaveTheOldOrTheMergedTable) {
   CrashRepeatedly("merge");
 }
+
+INSTANTIATE_TEST_SUITE_P(AllDestinations, CrashSafety,
+                         ::testing::Range(size_t{0}, testing_util::AllHarnesses().size()),
+                         [](const ::testing::TestParamInfo<size_t>& info) {
+                           return testing_util::AllHarnesses()[info.param].name;
+                         });
 
 }  // namespace
 }  // namespace sluice

@@ -17,10 +17,14 @@ class DestinationHarness {
  public:
   virtual ~DestinationHarness() = default;
   virtual std::string Name() const = 0;
+  // The destination URI for `sluice load` (end-to-end tests).
+  virtual std::string Uri() const = 0;
   virtual std::unique_ptr<Destination> Open() = 0;
   virtual std::vector<std::string> Query(const std::string& sql) = 0;
   // Tables of the test's database whose names do not start with _sluice_.
   virtual std::vector<std::string> UserTables() = 0;
+  // Every table of the test's database, sluice's own included (staging tables left behind).
+  virtual std::vector<std::string> AllTables() = 0;
 };
 
 struct HarnessFactory {

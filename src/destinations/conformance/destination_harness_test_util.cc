@@ -34,6 +34,7 @@ class DuckDbHarness : public DestinationHarness {
   }
   ~DuckDbHarness() override { std::filesystem::remove_all(dir_); }
   std::string Name() const override { return "duckdb"; }
+  std::string Uri() const override { return "duckdb:///" + path_; }
   std::unique_ptr<Destination> Open() override { return DuckDbDestination::Open(path_); }
   std::vector<std::string> Query(const std::string& sql) override {
     DuckDbConnection con(path_);
@@ -43,6 +44,9 @@ class DuckDbHarness : public DestinationHarness {
     return Query(
         "SELECT table_name FROM duckdb_tables() WHERE NOT starts_with(table_name, '_sluice_') "
         "ORDER BY 1");
+  }
+  std::vector<std::string> AllTables() override {
+    return Query("SELECT table_name FROM duckdb_tables() ORDER BY 1");
   }
 
  private:
