@@ -154,7 +154,8 @@ inline Rows QueryRows(sqlite::Connection& con, const std::string& sql) {
   while (s.Step()) {
     std::string line;
     for (int i = 0; i < sqlite3_column_count(s.get()); i++) {
-      line += (i ? "|" : "") + Render(s.get(), i);
+      if (i) line += '|';
+      line += Render(s.get(), i);
     }
     out.push_back(line);
   }
@@ -191,15 +192,25 @@ class SqliteTest : public ::testing::Test {
     p.merge_strategy = strategy;
     return p;
   }
-  // One committed load that creates the tables it writes if they are missing (as the schema
-  // evolver would) and writes the batches in order.
+  // Creates the batch's table or adds the columns it lacks, as the schema evolver would.
+  static void Evolve(Destination& dest, const Batch& b) {
+    const auto family = dest.ReadTables(b.table);
+    if (family.empty() || family[0].name != b.table) {
+      dest.CreateTable(SchemaOf(b));
+      return;
+    }
+    for (size_t i = 0; i < b.names.size(); i++) {
+      if (family[0].FindColumn(b.names[i]) < 0) {
+        dest.AddColumn(b.table, {b.names[i], b.columns[i].type()});
+      }
+    }
+  }
+  // One committed load of the batches, in order.
   void Load(const LoadPlan& plan, std::vector<Batch> batches, const LoadRecord& record = {}) {
     auto dest = Open();
     dest->Begin(plan);
     for (auto& b : batches) {
-      if (dest->ReadTables(b.table).empty() || dest->ReadTables(b.table)[0].name != b.table) {
-        dest->CreateTable(SchemaOf(b));
-      }
+      Evolve(*dest, b);
       dest->Write(b);
     }
     dest->Commit(record);
