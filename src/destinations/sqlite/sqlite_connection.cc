@@ -134,6 +134,10 @@ std::string_view Statement::ColumnText(int column) const {
 }
 
 Connection::Connection(const std::string& path) : path_(path) {
+  // Memory statistics take a global mutex on every allocation; sluice never reads them. Only
+  // possible before SQLite initializes (a no-op returning SQLITE_MISUSE after).
+  static const int kNoMemoryStatistics = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)kNoMemoryStatistics;
   const int rc =
       sqlite3_open_v2(path.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);

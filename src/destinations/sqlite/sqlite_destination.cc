@@ -333,7 +333,8 @@ void SqliteDestination::EnsureStage(TableState& t) {
   const std::string stage = kStagePrefix + t.schema.name;
   connection_->Execute("DROP TABLE IF EXISTS " + TempTable(stage));
   connection_->Execute("CREATE TEMP TABLE " + QuoteIdentifier(stage) + " (" +
-                       ColumnList(Names(t.schema)) + ", " + kSequenceColumn + " INTEGER)");
+                       ColumnList(Names(t.schema)) + ", " + kSequenceColumn +
+                       " INTEGER PRIMARY KEY)");
   t.stage = stage;
   staged_.push_back(t.schema.name);
 }
@@ -506,15 +507,13 @@ void SqliteDestination::InsertChildren(TableState& t) {
   // The load's rows whose parent is in the (already merged) parent table, one per _sluice_id,
   // the last to arrive winning. Children of hard-deleted or missing parents do not land.
   const std::string& name = t.schema.name;
-  const std::string cols = ColumnList(Names(t.schema));
-  std::string rows = "SELECT " + cols + ", " + kSequenceColumn + " FROM " + TempTable(t.stage);
-  if (t.schema.FindColumn(kIdColumn) >= 0) {
-    rows = "SELECT " + cols + ", " + kSequenceColumn + " FROM (SELECT " + cols + ", " +
-           kSequenceColumn + ", row_number() OVER (PARTITION BY _sluice_id ORDER BY " +
-           kSequenceColumn + " DESC) AS _sluice_rn FROM " + TempTable(t.stage) +
-           ") WHERE _sluice_rn = 1";
-  }
+  const std::string stage = TempTable(t.stage);
   std::string where = "true";
+  if (t.schema.FindColumn(kIdColumn) >= 0) {
+    where = std::string(kSequenceColumn) + " IN (SELECT " + kSequenceColumn + " FROM (SELECT " +
+            kSequenceColumn + ", row_number() OVER (PARTITION BY _sluice_id ORDER BY " +
+            kSequenceColumn + " DESC) AS _sluice_rn FROM " + stage + ") WHERE _sluice_rn = 1)";
+  }
   const size_t cut = name.rfind("__");
   if (t.schema.FindColumn(kParentIdColumn) >= 0 && cut != std::string::npos &&
       cut >= plan_.root_table.size()) {
@@ -522,10 +521,11 @@ void SqliteDestination::InsertChildren(TableState& t) {
     if (!connection_->TableExists(parent) || Table(parent).schema.FindColumn(kIdColumn) < 0) {
       return;  // no parents, so no children
     }
-    where = "_sluice_parent_id IN (SELECT _sluice_id FROM " + MainTable(parent) + ")";
+    where += " AND _sluice_parent_id IN (SELECT _sluice_id FROM " + MainTable(parent) + ")";
   }
+  const std::string cols = ColumnList(Names(t.schema));
   connection_->Execute("INSERT INTO " + MainTable(name) + " (" + cols + ") SELECT " + cols +
-                       " FROM (" + rows + ") WHERE " + where + " ORDER BY " + kSequenceColumn);
+                       " FROM " + stage + " WHERE " + where + " ORDER BY " + kSequenceColumn);
 }
 
 void SqliteDestination::ApplyMerge() {
@@ -544,9 +544,14 @@ void SqliteDestination::ApplyMerge() {
     if (!plan_.dedup_sort.empty()) require(plan_.dedup_sort, "dedup sort");
     if (!plan_.delete_column.empty()) require(plan_.delete_column, "delete");
 
-    // 1. One winner per key: highest (lowest) dedup_sort, NULLs losing, then the last arrival.
+    const std::string stage = TempTable(r.stage);
     const std::string keys = ColumnList(plan_.primary_key);
-    const std::string cols = ColumnList(Names(r.schema));
+    const std::string stage_keys = ColumnList(plan_.primary_key, "s.");
+    const std::string target = MainTable(root);
+
+    // 1. One winner per key: highest (lowest) dedup_sort, NULLs losing, then the last arrival.
+    // Only the winners' sequence numbers are sorted and kept (narrow rows sort fast); their rows
+    // are then read from the stage by rowid, in arrival order.
     std::string order;
     if (!plan_.dedup_sort.empty()) {
       const DataType type = r.schema.columns[size_t(r.schema.FindColumn(plan_.dedup_sort))].type;
@@ -561,34 +566,40 @@ void SqliteDestination::ApplyMerge() {
     order += std::string(kSequenceColumn) + " DESC";
     const std::string winners = TempTable(kWinnersPrefix + root);
     connection_->Execute("DROP TABLE IF EXISTS " + winners);
-    connection_->Execute("CREATE TABLE " + winners + " AS SELECT " + cols + ", " + kSequenceColumn +
-                         " FROM (SELECT " + cols + ", " + kSequenceColumn +
-                         ", row_number() OVER (PARTITION BY " + keys + " ORDER BY " + order +
-                         ") AS _sluice_rn FROM " + TempTable(r.stage) + ") WHERE _sluice_rn = 1");
-    const std::string deleted =
-        plan_.delete_column.empty() ? "false" : QuoteIdentifier(plan_.delete_column) + " IS 1";
+    connection_->Execute("CREATE TABLE " + winners + " (" + kSequenceColumn +
+                         " INTEGER PRIMARY KEY)");
+    connection_->Execute("INSERT INTO " + winners + " SELECT " + kSequenceColumn +
+                         " FROM (SELECT " + kSequenceColumn + ", row_number() OVER (PARTITION BY " +
+                         keys + " ORDER BY " + order + ") AS _sluice_rn FROM " + stage +
+                         ") WHERE _sluice_rn = 1");
+    // CROSS JOIN keeps the winners table as the outer loop: rows come in arrival order.
+    const std::string winner_rows = winners + " AS w CROSS JOIN " + stage + " AS s ON s." +
+                                    kSequenceColumn + " = w." + kSequenceColumn;
+    const std::string deleted = plan_.delete_column.empty()
+                                    ? "false"
+                                    : "s." + QuoteIdentifier(plan_.delete_column) + " IS 1";
 
     // 2. Children of every key in the load go first, found through the target's root rows.
     if (r.schema.FindColumn(kIdColumn) >= 0) {
-      DeleteDescendants("SELECT _sluice_id FROM " + MainTable(root) + " WHERE (" + keys +
-                            ") IN (SELECT " + keys + " FROM " + winners + ")",
+      DeleteDescendants("SELECT _sluice_id FROM " + target + " WHERE (" + keys + ") IN (SELECT " +
+                            keys + " FROM " + stage + ")",
                         family);
     }
 
     // 3. The root.
-    const std::string target = MainTable(root);
-    const std::string insert = "INSERT INTO " + target + " (" + cols + ") SELECT " + cols +
-                               " FROM " + winners + " WHERE NOT (" + deleted + ") ORDER BY " +
-                               kSequenceColumn;
+    const std::string cols = ColumnList(Names(r.schema));
+    const std::string insert = "INSERT INTO " + target + " (" + cols + ") SELECT " +
+                               ColumnList(Names(r.schema), "s.") + " FROM " + winner_rows +
+                               " WHERE NOT (" + deleted + ") ORDER BY w." + kSequenceColumn;
     if (plan_.merge_strategy == MergeStrategy::kDeleteInsert) {
       connection_->Execute("DELETE FROM " + target + " WHERE (" + keys + ") IN (SELECT " + keys +
-                           " FROM " + winners + ")");
+                           " FROM " + stage + ")");
       connection_->Execute(insert);
     } else {
       EnsureUniqueKeyIndex(r);
       if (!plan_.delete_column.empty()) {
-        connection_->Execute("DELETE FROM " + target + " WHERE (" + keys + ") IN (SELECT " + keys +
-                             " FROM " + winners + " WHERE " + deleted + ")");
+        connection_->Execute("DELETE FROM " + target + " WHERE (" + keys + ") IN (SELECT " +
+                             stage_keys + " FROM " + winner_rows + " WHERE " + deleted + ")");
       }
       std::string set;
       for (const auto& c : r.schema.columns) {
@@ -681,11 +692,11 @@ void SqliteDestination::Commit(const LoadRecord& record) {
   RequireLoad("Commit");
   if (plan_.mode == WriteMode::kMerge) ApplyMerge();
   WriteMetadata(record);
-  // Statements are finalized and TEMP tables dropped before COMMIT: nothing of the load
-  // outlives it on this connection either.
+  // Statements are finalized before COMMIT. The TEMP staging tables are not dropped here (that
+  // costs as much as writing a tenth of them again): they live in the connection's own temporary
+  // file, which SQLite deletes when the connection closes, and the next Begin drops them.
   tables_.clear();
   reject_insert_ = Statement();
-  DropTempTables();
   connection_->Execute("COMMIT");
   EndLoad();
 }

@@ -5,6 +5,13 @@
 #include "core/error.h"
 #include "destinations/sqlite/sqlite_test_util.h"
 
+namespace sluice {
+// Test names and failures show the strategy by name.
+inline void PrintTo(MergeStrategy s, std::ostream* os) {
+  *os << MergeStrategyName(s);
+}
+}  // namespace sluice
+
 namespace sluice::sqlite_test {
 namespace {
 
