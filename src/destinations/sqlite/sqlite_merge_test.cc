@@ -170,6 +170,29 @@ TEST_P(SqliteMergeTest, AKeyColumnMissingFromTheTableIsAUsageError) {
   EXPECT_EQ(UserTables(), Rows{});
 }
 
+TEST_P(SqliteMergeTest, AFamilyWithHostileNamesMergesThroughItsChildTables) {
+  const std::string root = "o\"rder; --";
+  const std::string items = root + "__line items", tags = items + "__ün\"i";
+  LoadPlan plan = Merge({"select"}, GetParam());
+  plan.root_table = root;
+  auto batches = [&](const char* v) {
+    return std::vector<Batch>{
+        MakeBatch(root, {"select", "_sluice_id", "v"}, {kInt, kText, kText}, {{"1", "r1", v}}),
+        MakeBatch(items, {"_sluice_parent_id", "_sluice_id", "v"}, {kText, kText, kText},
+                  {{"r1", "i1", v}}),
+        MakeBatch(tags, {"_sluice_parent_id", "_sluice_id", "v"}, {kText, kText, kText},
+                  {{"i1", "g1", v}})};
+  };
+  Load(plan, batches("old"));
+  plan.load_id = "second";
+  Load(plan, batches("new"));
+  for (const auto& table : {root, items, tags}) {
+    EXPECT_EQ(Query("SELECT count(*), max(v) FROM " + sqlite::QuoteIdentifier(table)),
+              Rows{"1|new"})
+        << table;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Strategies, SqliteMergeTest,
                          ::testing::Values(MergeStrategy::kDeleteInsert, MergeStrategy::kUpsert),
                          [](const auto& info) {
