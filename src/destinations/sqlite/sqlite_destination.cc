@@ -56,17 +56,15 @@ size_t Depth(const std::string& root, const std::string& table) {
   return n;
 }
 
-std::string NowStored() {
-  const int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+std::string StoredTimestampTz(int64_t micros) {
   char buf[40];
   return std::string(buf, sqlite::FormatStoredTimestamp(micros, true, buf));
 }
 
-std::string StoredTimestampTz(int64_t micros) {
-  char buf[40];
-  return std::string(buf, sqlite::FormatStoredTimestamp(micros, true, buf));
+std::string NowStored() {
+  return StoredTimestampTz(std::chrono::duration_cast<std::chrono::microseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count());
 }
 
 }  // namespace
@@ -242,7 +240,7 @@ void SqliteDestination::Begin(const LoadPlan& plan) {
   connection_->Execute("BEGIN IMMEDIATE");
   in_load_ = true;
   try {
-    DropTempTables();  // a previous load on this connection may have failed mid-commit
+    DropTempTables();  // staging tables of this connection's previous load
     EnsureMetadataTables();
     if (plan_.mode == WriteMode::kReplace) {
       // The whole family, also tables this load will not write to; the schema stays. Other
