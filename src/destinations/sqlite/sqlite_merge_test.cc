@@ -266,5 +266,19 @@ TEST_F(SqliteMergeStrategyTest, UpsertWithOnlyKeyColumnsKeepsExistingRows) {
   EXPECT_EQ(Query("SELECT k FROM t ORDER BY k"), (Rows{"1", "2"}));
 }
 
+TEST_F(SqliteMergeStrategyTest, OneDestinationCanRunSeveralMergesInARow) {
+  auto dest = Open();
+  for (const char* v : {"first", "second", "third"}) {
+    LoadPlan plan = Merge({"k"});
+    plan.load_id = v;
+    dest->Begin(plan);
+    Batch b = Roots({{"1", "r1", v}, {"2", "r2", v}});
+    Evolve(*dest, b);
+    dest->Write(b);
+    dest->Commit({});
+  }
+  EXPECT_EQ(Query("SELECT k, v FROM t ORDER BY k"), (Rows{"1|third", "2|third"}));
+}
+
 }  // namespace
 }  // namespace sluice::sqlite_test
