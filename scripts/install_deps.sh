@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   clang-14 libclang-rt-14-dev
   libsimdjson-dev libfast-float-dev libxxhash-dev zlib1g-dev libzstd-dev libcli11-dev
+  libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 hyperfine
 )

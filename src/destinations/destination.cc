@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "destinations/duckdb/duckdb_destination.h"
+#include "destinations/sqlite/sqlite_destination.h"
 
 namespace sluice {
 
@@ -48,8 +49,14 @@ std::unique_ptr<Destination> OpenDestination(const std::string& uri) {
     if (path.empty()) throw UsageError("destination '" + uri + "' names no database file");
     return DuckDbDestination::Open(path, DuckDbOptions::Parse(query));
   }
+  if (uri.rfind("sqlite://", 0) == 0) {
+    std::string path;
+    sqlite::SqliteOptions options;
+    sqlite::ParseSqliteUri(uri, &path, &options);
+    return SqliteDestination::Open(path, options);
+  }
   throw UsageError("unsupported destination '" + uri +
-                   "': use duckdb:///path/to/file.duckdb (more destinations are coming)");
+                   "': use duckdb:///path/to/file.duckdb or sqlite:///path/to/file.db");
 }
 
 }  // namespace sluice
