@@ -7,6 +7,8 @@
 #include "destinations/conformance/destination_harness.h"
 #include "destinations/duckdb/duckdb_connection.h"
 #include "destinations/duckdb/duckdb_destination.h"
+#include "destinations/sqlite/sqlite_destination.h"
+#include "destinations/sqlite/sqlite_test_util.h"
 
 namespace sluice::testing_util {
 namespace {
@@ -54,12 +56,46 @@ class DuckDbHarness : public DestinationHarness {
   std::string path_;
 };
 
+class SqliteHarness : public DestinationHarness {
+ public:
+  explicit SqliteHarness(const std::string& test_name) {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("sluice_conformance_sqlite_" + std::to_string(::getpid()) + "_" + test_name);
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "test.db").string();
+  }
+  ~SqliteHarness() override { std::filesystem::remove_all(dir_); }
+  std::string Name() const override { return "sqlite"; }
+  std::string Uri() const override { return "sqlite:///" + path_; }
+  std::unique_ptr<Destination> Open() override { return SqliteDestination::Open(path_, {}); }
+  std::vector<std::string> Query(const std::string& sql) override {
+    sqlite::Connection con(path_);
+    return sqlite_test::QueryRows(con, sql);
+  }
+  std::vector<std::string> UserTables() override {
+    return Query(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '\\_sluice\\_%' "
+        "ESCAPE '\\' ORDER BY name");
+  }
+  std::vector<std::string> AllTables() override {
+    return Query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
 }  // namespace
 
 std::vector<HarnessFactory> AllHarnesses() {
   std::vector<HarnessFactory> out;
   out.push_back({"duckdb", [](const std::string& test) -> std::unique_ptr<DestinationHarness> {
                    return std::make_unique<DuckDbHarness>(test);
+                 }});
+  out.push_back({"sqlite", [](const std::string& test) -> std::unique_ptr<DestinationHarness> {
+                   return std::make_unique<SqliteHarness>(test);
                  }});
   return out;
 }
