@@ -7,6 +7,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   libsimdjson-dev libfast-float-dev libxxhash-dev zlib1g-dev libzstd-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libpq-dev postgresql-15
   python3 hyperfine
 )
 missing=()
