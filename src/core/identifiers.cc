@@ -88,6 +88,18 @@ std::vector<std::string> NormalizeColumnNames(const std::vector<std::string>& ra
   return names;
 }
 
+std::string QuoteIdentifier(std::string_view name) {
+  std::string out;
+  out.reserve(name.size() + 2);
+  out.push_back('"');
+  for (char c : name) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
 std::string ShortenIdentifier(std::string_view name, size_t max_bytes) {
   if (max_bytes == 0 || name.size() <= max_bytes) return std::string(name);
   char hash[9];

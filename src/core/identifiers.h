@@ -19,6 +19,9 @@ std::vector<std::string> NormalizeColumnNames(const std::vector<std::string>& ra
 bool IsReservedColumnName(std::string_view name);
 // Appends _2, _3, ... to repeated names in place.
 void MakeUnique(std::vector<std::string>* names);
+// A name as an SQL identifier: "name" with embedded double quotes doubled (DuckDB, PostgreSQL and
+// SQLite all read it back as exactly `name`, whatever characters it holds).
+std::string QuoteIdentifier(std::string_view name);
 // Fits `name` into a destination's identifier limit (PostgreSQL: 63 bytes). A name of at most
 // `max_bytes` bytes (or any name when max_bytes is 0) is returned unchanged; a longer one becomes
 // a prefix cut at a UTF-8 character boundary, without trailing '_', then "_" and 8 hex digits of
