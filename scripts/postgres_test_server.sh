@@ -47,6 +47,7 @@ start() {
     cat "$dir/initdb.log" >&2
     exit 1
   }
+  rm -f "$dir/pwfile"
   local fsync=off
   [[ ${SLUICE_PG_DURABLE:-0} == 1 ]] && fsync=on
   cat >>"$dir/data/postgresql.conf" <<EOF
