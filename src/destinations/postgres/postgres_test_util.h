@@ -110,7 +110,7 @@ inline Batch MakeBatch(const std::string& table, std::vector<std::string> names,
           col.AppendDate(std::stoi(v));
           break;
         case TypeId::kDouble:
-          col.AppendDouble(std::stod(v));
+          col.AppendDouble(std::strtod(v.c_str(), nullptr));  // stod refuses denormals
           break;
         case TypeId::kBoolean:
           col.AppendBoolean(v == "true");
