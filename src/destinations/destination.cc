@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "destinations/duckdb/duckdb_destination.h"
+#include "destinations/postgres/postgres_destination.h"
 
 namespace sluice {
 
@@ -48,8 +49,13 @@ std::unique_ptr<Destination> OpenDestination(const std::string& uri) {
     if (path.empty()) throw UsageError("destination '" + uri + "' names no database file");
     return DuckDbDestination::Open(path, DuckDbOptions::Parse(query));
   }
-  throw UsageError("unsupported destination '" + uri +
-                   "': use duckdb:///path/to/file.duckdb (more destinations are coming)");
+  if (IsPostgresUri(uri)) return PostgresDestination::Open(uri);
+  // The URI may hold a password: name only its scheme.
+  const size_t scheme_end = uri.find("://");
+  throw UsageError("unsupported destination '" +
+                   (scheme_end == std::string::npos ? std::string("(no scheme)")
+                                                    : uri.substr(0, scheme_end) + "://...") +
+                   "': use duckdb:///path/to/file.duckdb or postgresql://user@host/db");
 }
 
 }  // namespace sluice

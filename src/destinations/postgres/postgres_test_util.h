@@ -72,7 +72,8 @@ class PostgresTest : public ::testing::Test {
   std::vector<std::string> Tables() {
     return Rows(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY 1 COLLATE \"C\"");
+        "WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY c.relname::text COLLATE "
+        "\"C\"");
   }
 
   std::string base_uri_;
