@@ -10,9 +10,17 @@ struct ResultDeleter {
 };
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
-std::string TrimNewlines(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
+// libpq's messages span lines ("FATAL: ...\nserver closed the connection...\n\tThis probably
+// means..."): one line reads better inside sluice's own message.
+std::string OneLine(std::string s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out.push_back(c);
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 // A statement shortened for messages (identifiers only: values are never in SQL).
@@ -47,7 +55,7 @@ std::unique_ptr<PgConnection> PgConnection::Connect(const PostgresUri& uri) {
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (!conn) throw DestinationError("PostgreSQL: out of memory while connecting");
   if (PQstatus(conn) != CONNECTION_OK) {
-    const std::string message = TrimNewlines(PQerrorMessage(conn));
+    const std::string message = OneLine(PQerrorMessage(conn));
     PQfinish(conn);
     throw Error(ErrorKind::kDestination,
                 "cannot connect to PostgreSQL " + uri.redacted + ": " + uri.Scrub(message),
@@ -93,10 +101,10 @@ Error PgConnection::MakeError(const PGresult* result, const std::string& sql) co
       message = primary;
       if (detail) message += std::string(" (") + detail + ")";
       if (hint) message += std::string(" Hint: ") + hint;
-      if (context) message += std::string(" [") + TrimNewlines(context) + "]";
+      if (context) message += std::string(" [") + OneLine(context) + "]";
     }
   }
-  if (message.empty()) message = TrimNewlines(PQerrorMessage(conn_));
+  if (message.empty()) message = OneLine(PQerrorMessage(conn_));
   last_sqlstate_ = sqlstate;
   const bool lost = PQstatus(conn_) == CONNECTION_BAD;
   if (lost && sqlstate.empty()) message += " (connection lost)";
