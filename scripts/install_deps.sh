@@ -8,6 +8,7 @@ packages=(
   libsimdjson-dev libfast-float-dev libxxhash-dev zlib1g-dev libzstd-dev libcli11-dev
   libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev libbenchmark-dev
+  libpq-dev postgresql-15
   python3 hyperfine
 )
 missing=()

@@ -17,6 +17,16 @@ step "release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C build -j "$jobs"
 
+step "PostgreSQL test server"
+# A throwaway server for the PostgreSQL destination's tests (both ctest runs), stopped on exit.
+pg_env="$(scripts/postgres_test_server.sh start)"
+trap 'scripts/postgres_test_server.sh stop "$pg_env"' EXIT
+# shellcheck disable=SC1090
+source "$pg_env"
+export SLUICE_TEST_POSTGRES_URI SLUICE_TEST_POSTGRES_ADMIN_URI
+export SLUICE_REQUIRE_POSTGRES=1
+echo "PostgreSQL: ${SLUICE_TEST_POSTGRES_URI%%:*}://...@${SLUICE_TEST_POSTGRES_URI##*@}"
+
 step "tests (release)"
 ctest --test-dir build --output-on-failure -j "$jobs"
 

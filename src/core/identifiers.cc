@@ -1,5 +1,8 @@
 #include "core/identifiers.h"
 
+#include <xxhash.h>
+
+#include <cstdio>
 #include <unordered_set>
 
 #include "core/utf8.h"
@@ -83,6 +86,35 @@ std::vector<std::string> NormalizeColumnNames(const std::vector<std::string>& ra
   }
   MakeUnique(&names);
   return names;
+}
+
+std::string QuoteIdentifier(std::string_view name) {
+  std::string out;
+  out.reserve(name.size() + 2);
+  out.push_back('"');
+  for (char c : name) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string ShortenIdentifier(std::string_view name, size_t max_bytes) {
+  if (max_bytes == 0 || name.size() <= max_bytes) return std::string(name);
+  char hash[9];
+  std::snprintf(hash, sizeof hash, "%08x",
+                static_cast<unsigned>(XXH3_64bits(name.data(), name.size()) & 0xffffffffu));
+  constexpr size_t kSuffix = 9;  // "_" + 8 hex digits
+  if (max_bytes <= kSuffix) return std::string(hash, max_bytes);
+  size_t cut = max_bytes - kSuffix;
+  // Never split a multi-byte character: back up over continuation bytes (10xxxxxx).
+  while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) cut--;
+  while (cut > 0 && name[cut - 1] == '_') cut--;
+  std::string out(name.substr(0, cut));
+  if (!out.empty()) out.push_back('_');
+  out.append(hash, 8);
+  return out;
 }
 
 }  // namespace sluice

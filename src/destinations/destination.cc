@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "destinations/duckdb/duckdb_destination.h"
+#include "destinations/postgres/postgres_destination.h"
 #include "destinations/sqlite/sqlite_destination.h"
 
 namespace sluice {
@@ -55,8 +56,14 @@ std::unique_ptr<Destination> OpenDestination(const std::string& uri) {
     sqlite::ParseSqliteUri(uri, &path, &options);
     return SqliteDestination::Open(path, options);
   }
-  throw UsageError("unsupported destination '" + uri +
-                   "': use duckdb:///path/to/file.duckdb or sqlite:///path/to/file.db");
+  if (IsPostgresUri(uri)) return PostgresDestination::Open(uri);
+  // The URI may hold a password: name only its scheme.
+  const size_t scheme_end = uri.find("://");
+  throw UsageError("unsupported destination '" +
+                   (scheme_end == std::string::npos ? std::string("(no scheme)")
+                                                    : uri.substr(0, scheme_end) + "://...") +
+                   "': use duckdb:///path/to/file.duckdb, sqlite:///path/to/file.db or "
+                   "postgresql://user@host/db");
 }
 
 }  // namespace sluice

@@ -4,16 +4,6 @@
 
 namespace sluice {
 
-std::string QuoteIdentifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
 DuckDbConnection::DuckDbConnection(const std::string& path)
     : path_(path), db_(std::make_shared<Database>()) {
   char* error = nullptr;

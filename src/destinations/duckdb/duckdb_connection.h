@@ -9,10 +9,9 @@
 #include <string>
 #include <vector>
 
-namespace sluice {
+#include "core/identifiers.h"  // QuoteIdentifier
 
-// "name" -> "\"name\"" with embedded quotes doubled.
-std::string QuoteIdentifier(const std::string& name);
+namespace sluice {
 
 class DuckDbConnection {
  public:
