@@ -273,7 +273,11 @@ int RunLoadCommand(const SourceFlags& f, const LoadFlags& flags) {
   const std::string table = ResolveTableName(files, f.table);
   std::unique_ptr<Destination> destination = OpenDestination(destination_uri);
   plan.load_id = NewLoadId();
-  plan.root_table = table;
+  if (const size_t max = destination->MaxIdentifierBytes(); max && table.size() > max) {
+    plan.root_table = ShortenIdentifier(table, max);
+  } else {
+    plan.root_table = table;
+  }
   plan.pipeline = pipeline_name.empty() ? table : pipeline_name;
   LoadReport report;
   report.source = f.source;

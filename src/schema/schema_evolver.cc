@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include "core/error.h"
+#include "core/identifiers.h"
 #include "core/json_string.h"
 #include "core/utf8.h"
 #include "schema/value_coercion.h"
@@ -334,6 +335,13 @@ void SchemaEvolver::RemoveDroppedRows(Batch& batch, const RowDrops& drops) {
 }
 
 void SchemaEvolver::Conform(Batch& batch, std::vector<RejectedRecord>* rejects) {
+  if (const size_t max = destination_.MaxIdentifierBytes(); max) {
+    // Names the destination cannot hold are shortened the same way every time.
+    if (batch.table.size() > max) batch.table = ShortenIdentifier(batch.table, max);
+    for (auto& name : batch.names) {
+      if (name.size() > max) name = ShortenIdentifier(name, max);
+    }
+  }
   const bool root = batch.table == plan_.root_table;
   const size_t rows = batch.num_rows;
   if (root) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "core/identifiers.h"
 #include "destinations/conformance/destination_harness.h"
 
 namespace sluice {
@@ -251,6 +252,16 @@ TEST_P(DestinationConformance, HostileIdentifiersLoadSafely) {
                   {kInt, kText, kText}, {{"1", "ok", "ü"}})});
   EXPECT_EQ(Query("SELECT \"we\"\"ird; DROP TABLE t; --\", \"select\", \"naïve column\" FROM t"),
             Rows{"1|ok|ü"});
+}
+
+TEST_P(DestinationConformance, NamesTooLongForTheDestinationAreShortenedDeterministically) {
+  const std::string long_name(80, 'a');
+  Load(WriteMode::kAppend, {MakeBatch("t", {long_name, "id"}, {kText, kInt}, {{"x", "1"}})});
+  Load(WriteMode::kAppend, {MakeBatch("t", {long_name, "id"}, {kText, kInt}, {{"y", "2"}})});
+  const size_t max = harness_->Open()->MaxIdentifierBytes();
+  const std::string stored = max ? ShortenIdentifier(long_name, max) : long_name;
+  EXPECT_EQ(Query("SELECT \"" + stored + "\", id FROM t ORDER BY id"), (Rows{"x|1", "y|2"}))
+      << "the same name lands in the same column every time";
 }
 
 TEST_P(DestinationConformance, RejectsAreStoredWithTheLoad) {
