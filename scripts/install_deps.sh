@@ -8,7 +8,7 @@ packages=(
   libsimdjson-dev libfast-float-dev libxxhash-dev zlib1g-dev libzstd-dev libcli11-dev
   libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev libbenchmark-dev
-  libpq-dev postgresql-15
+  libpq-dev postgresql-15 libyaml-cpp-dev
   python3 hyperfine
 )
 missing=()

@@ -27,12 +27,14 @@ inline std::string SluiceBinary() {
 }
 
 // Runs `sluice ARGS` through the shell (args are test-controlled), capturing stdout and stderr.
-inline CommandResult RunSluice(const std::string& args, const std::string& cwd = "") {
+// `env` ("NAME=value ") prefixes the command.
+inline CommandResult RunSluice(const std::string& args, const std::string& cwd = "",
+                               const std::string& env = "") {
   char err_path[] = "/tmp/sluice_stderr_XXXXXX";
   const int err_fd = mkstemp(err_path);
   if (err_fd >= 0) close(err_fd);
-  std::string cmd = (cwd.empty() ? "" : "cd '" + cwd + "' && ") + "'" + SluiceBinary() + "' " +
-                    args + " 2>'" + err_path + "'";
+  std::string cmd = (cwd.empty() ? "" : "cd '" + cwd + "' && ") + env + "'" + SluiceBinary() +
+                    "' " + args + " 2>'" + err_path + "'";
   CommandResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 
+#include "cli/yaml_config.h"
 #include "core/error.h"
 #include "core/identifiers.h"
 #include "destinations/destination.h"
@@ -40,7 +41,8 @@ struct SourceFlags {
 };
 
 void AddSourceFlags(CLI::App* cmd, SourceFlags* f) {
-  cmd->add_option("SOURCE", f->source, "File path or glob (quote it: 'data/*.csv')")->required();
+  // Required, but checked after a --config file had its say (ApplyConfigFile).
+  cmd->add_option("SOURCE,--source", f->source, "File path or glob (quote it: 'data/*.csv')");
   cmd->add_option("--table", f->table, "Target table (default: the first file's name)");
   cmd->add_option("--format", f->format, "auto | csv | jsonl | json (default: by extension)");
   cmd->add_option("--delimiter", f->delimiter, "CSV field separator (default: sniffed; 'tab' ok)");
@@ -467,7 +469,7 @@ int main(int argc, char** argv) {
   LoadFlags flags;
   CLI::App* load = app.add_subcommand("load", "Load files into a destination");
   AddSourceFlags(load, &load_flags);
-  load->add_option("DESTINATION", flags.destination,
+  load->add_option("DESTINATION,--destination", flags.destination,
                    "duckdb:///file.duckdb (relative) or duckdb:////abs/file.duckdb, "
                    "postgresql://user@host:port/db?schema=s, sqlite:///file.db")
       ->capture_default_str();
@@ -505,6 +507,10 @@ int main(int argc, char** argv) {
   load->add_flag("--quiet,-q", flags.quiet, "No progress bar and no summary unless it failed");
   load->add_flag("--force", flags.force,
                  "Load files even if the pipeline state says they were loaded unchanged");
+  std::string config_file;
+  load->add_option("--config", config_file,
+                   "Pipeline config file (YAML): keys are this command's long options; the "
+                   "command line wins; ${ENV_VAR} is replaced by its value");
 
   SourceFlags schema_flags;
   uint64_t sample_bytes = 16 << 20;
@@ -534,9 +540,12 @@ int main(int argc, char** argv) {
   }
   try {
     if (*load) {
+      if (!config_file.empty()) ApplyConfigFile(config_file, load);
+      if (load_flags.source.empty()) throw UsageError("load needs a SOURCE (argument or config)");
       return RunLoadCommand(load_flags, flags);
     }
     if (*state) return RunStateCommand(state_action, state_pipeline, state_destination);
+    if (schema_flags.source.empty()) throw UsageError("schema needs a SOURCE");
     return RunSchemaCommand(schema_flags, sample_bytes, schema_destination, schema_contract);
   } catch (const Error& e) {
     std::fprintf(stderr, "sluice: %s\n", e.what());
