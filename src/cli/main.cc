@@ -6,10 +6,13 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <future>
 #include <iostream>
 #include <map>
+#include <random>
+#include <thread>
 
 #include "cli/yaml_config.h"
 #include "core/error.h"
@@ -211,6 +214,7 @@ struct LoadFlags {
   std::string report = "text";
   std::string pipeline;
   uint64_t max_bad_rows = 1000;
+  unsigned retries = 3;
   bool quiet = false;
   bool force = false;
 };
@@ -260,7 +264,13 @@ LoadPlan PlanFromFlags(const LoadFlags& flags) {
   return plan;
 }
 
-int RunLoadCommand(const SourceFlags& f, const LoadFlags& flags) {
+// Returned by an attempt that failed with a transient error and may be retried.
+constexpr int kRetryLoad = -1;
+
+// One attempt at a load. On a retriable failure when `may_retry`, prints nothing, puts the error
+// in *transient and returns kRetryLoad (the attempt was rolled back; state is untouched).
+int RunLoadAttempt(const SourceFlags& f, const LoadFlags& flags, bool may_retry,
+                   std::string* transient) {
   const std::string& destination_uri = flags.destination;
   const std::string& report_format = flags.report;
   const std::string& pipeline_name = flags.pipeline;
@@ -354,6 +364,10 @@ int RunLoadCommand(const SourceFlags& f, const LoadFlags& flags) {
     if (cursor) report.rows_skipped = cursor->rows_skipped();
     if (report.rows_rejected) code = kExitRejected;
   } catch (const Error& e) {
+    if (e.retriable() && may_retry) {
+      *transient = e.what();
+      return kRetryLoad;
+    }
     code = e.kind() == ErrorKind::kUsage ? kExitUsage : kExitFailed;
   } catch (const std::exception& e) {
     code = kExitFailed;
@@ -364,6 +378,30 @@ int RunLoadCommand(const SourceFlags& f, const LoadFlags& flags) {
     std::cerr << RenderHumanReport(report);
   }
   return code;
+}
+
+// A load, retried from the start after transient failures (lost connection, server restart,
+// serialization failure, ...): a failed attempt rolled back completely, so rerunning it is safe.
+// Exponential backoff with full jitter, 1 s doubling to at most 30 s.
+int RunLoadCommand(const SourceFlags& f, const LoadFlags& flags) {
+  std::mt19937_64 rng(std::random_device{}());
+  for (unsigned attempt = 0;; attempt++) {
+    const bool may_retry = attempt < flags.retries;
+    std::string transient;
+    try {
+      const int code = RunLoadAttempt(f, flags, may_retry, &transient);
+      if (code != kRetryLoad) return code;
+    } catch (const Error& e) {
+      if (!e.retriable() || !may_retry) throw;
+      transient = e.what();
+    }
+    const double cap = std::min(30.0, double(1u << std::min(attempt, 5u)));
+    const double delay = std::uniform_real_distribution<double>(0.0, cap)(rng);
+    std::fprintf(stderr,
+                 "sluice: attempt %u failed with a transient error: %s; retrying in %.1f s\n",
+                 attempt + 1, transient.c_str(), delay);
+    std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+  }
 }
 
 // Without a destination: the schema inferred from a sample. With one: what a load of the sample
@@ -503,6 +541,11 @@ int main(int argc, char** argv) {
   load->add_option("--max-bad-rows", flags.max_bad_rows,
                    "Fail (and roll back) when more rows than this are rejected")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  load->add_option("--retries", flags.retries,
+                   "Retry a load this often after transient failures (lost connection, server "
+                   "restart), with backoff; each failed attempt is rolled back first")
+      ->check(CLI::Range(0, 100))
       ->capture_default_str();
   load->add_flag("--quiet,-q", flags.quiet, "No progress bar and no summary unless it failed");
   load->add_flag("--force", flags.force,
