@@ -230,6 +230,9 @@ uint64_t PostgresDestination::ResetState(const std::string& pipeline) {
 
 void PostgresDestination::Begin(const LoadPlan& plan) {
   if (in_load_) Rollback();
+  if (plan.mode == WriteMode::kMerge && plan.primary_key.empty()) {
+    throw UsageError("--mode merge needs --primary-key");
+  }
   plan_ = plan;
   PgConnection& m = Main();
   if (m.InTransaction()) m.Execute("ROLLBACK");
@@ -561,7 +564,6 @@ void PostgresDestination::DeleteMergedDescendants(TableState& root,
 
 void PostgresDestination::MergeRoot(TableState& root, bool has_children) {
   PgConnection& m = *main_;
-  if (plan_.primary_key.empty()) throw UsageError("--mode merge needs --primary-key");
   const std::string keys = Quoted(plan_.primary_key, "s.");
   std::string order = keys;
   if (!plan_.dedup_sort.empty()) {

@@ -11,7 +11,7 @@ namespace sluice {
 
 // Parallel COPY connections when the URI does not say (docs/architecture.md, "PostgreSQL
 // destination", has the measurements behind it).
-inline constexpr size_t kDefaultCopyConnections = 1;
+inline constexpr size_t kDefaultCopyConnections = 2;
 
 struct PostgresUri {
   // The URI without sluice's keys, for PQconnectdbParams' dbname with expand_dbname (libpq
@@ -19,7 +19,7 @@ struct PostgresUri {
   std::string libpq_uri;
   // sluice's keys:
   std::string schema = "public";  // `schema`: where tables and sluice's metadata live
-  size_t copy_connections = kDefaultCopyConnections;  // `copy_connections` (1..64)
+  size_t copy_connections = kDefaultCopyConnections;  // `copy_connections` (1..32)
   // The password as written in the URI (user:PASSWORD@ or ?password=), raw and percent-decoded;
   // empty if none. Only for scrubbing it from messages.
   std::string password_raw, password;
