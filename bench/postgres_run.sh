@@ -61,6 +61,7 @@ configs=(
   "sluice replace, existing table, copy_connections=1|ensure_orders_loaded|$bin '$dest&copy_connections=1' '$csv' replace"
   "sluice replace, existing table, copy_connections=2|ensure_orders_loaded|$bin '$dest&copy_connections=2' '$csv' replace"
   "sluice replace, existing table, copy_connections=3|ensure_orders_loaded|$bin '$dest&copy_connections=3' '$csv' replace"
+  "sluice replace, table with a grant (kept), copy_c=2|ensure_orders_loaded; sql 'GRANT SELECT ON orders TO PUBLIC'|$bin '$dest&copy_connections=2' '$csv' replace"
 )
 printf '%-52s %8s %8s %8s %9s\n' configuration wall_s client_s server_s rows/s
 for cfg in "${configs[@]}"; do
