@@ -5,7 +5,8 @@
 #
 #   bench/postgres_run.sh [CSV]     (default bench/data/orders.csv, see bench/run.sh)
 #
-# Environment: BENCH_RUNS=3 (best of), BENCH_CONFIGS (subset, default all), BENCH_BUILD_DIR=build.
+# Environment: BENCH_RUNS=3 (best of), BENCH_CONFIGS (a substring of the names to run, default
+# all), BENCH_BUILD_DIR=build.
 # Per configuration: wall seconds (best run), client CPU (user+sys of the loader) and server CPU
 # (every backend and background process of the cluster) of that run.
 set -euo pipefail
@@ -41,6 +42,13 @@ create_orders() {
        amount numeric(18,2), ratio double precision, quantity bigint, is_active boolean,
        created_at timestamp, order_date date, country text, name text, comment text)"
 }
+ensure_orders_loaded() {  # replace starts from a loaded table
+  if [[ $(psql "$uri" -qAtX -c "SELECT count(*) FROM pg_class WHERE relname = 'orders'") == 0 ]] ||
+    [[ $(psql "$uri" -qAtX -c "SELECT count(*) FROM (SELECT 1 FROM orders LIMIT 1) o") == 0 ]]; then
+    create_orders
+    psql "$uri" -qX -c "\\copy orders FROM '$csv' WITH (FORMAT csv, HEADER true)" >/dev/null
+  fi
+}
 
 dest="$uri?schema=public"
 # name | setup | command
@@ -48,9 +56,12 @@ configs=(
   "psql \\copy (pre-created table)|create_orders|psql $uri -qX -c \"\\copy orders FROM '$csv' WITH (FORMAT csv, HEADER true)\""
   "sluice append, new table, copy_connections=1|sql 'DROP TABLE IF EXISTS orders'|$bin '$dest&copy_connections=1' '$csv' append"
   "sluice append, new table, copy_connections=2|sql 'DROP TABLE IF EXISTS orders'|$bin '$dest&copy_connections=2' '$csv' append"
+  "sluice append, new table, copy_connections=3|sql 'DROP TABLE IF EXISTS orders'|$bin '$dest&copy_connections=3' '$csv' append"
   "sluice append, existing empty table|create_orders|$bin '$dest&copy_connections=1' '$csv' append"
-  "sluice replace, existing table, copy_connections=1|true|$bin '$dest&copy_connections=1' '$csv' replace"
-  "sluice replace, existing table, copy_connections=2|true|$bin '$dest&copy_connections=2' '$csv' replace"
+  "sluice replace, existing table, copy_connections=1|ensure_orders_loaded|$bin '$dest&copy_connections=1' '$csv' replace"
+  "sluice replace, existing table, copy_connections=2|ensure_orders_loaded|$bin '$dest&copy_connections=2' '$csv' replace"
+  "sluice replace, existing table, copy_connections=3|ensure_orders_loaded|$bin '$dest&copy_connections=3' '$csv' replace"
+  "sluice replace, table with a grant (kept), copy_c=2|ensure_orders_loaded; sql 'GRANT SELECT ON orders TO PUBLIC'|$bin '$dest&copy_connections=2' '$csv' replace"
 )
 printf '%-52s %8s %8s %8s %9s\n' configuration wall_s client_s server_s rows/s
 for cfg in "${configs[@]}"; do

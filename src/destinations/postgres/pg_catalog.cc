@@ -98,6 +98,32 @@ std::vector<std::string> ListChildTables(PgConnection& connection, const std::st
   return out;
 }
 
+bool IsPlainTable(PgConnection& connection, const std::string& schema, const std::string& table) {
+  return connection.QueryValue(
+             "SELECT c.relkind = 'r' AND c.relpersistence = 'p' AND c.relacl IS NULL AND "
+             "c.reloptions IS NULL AND NOT c.relrowsecurity AND c.reltablespace = 0 AND "
+             "c.relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND "
+             "c.relreplident = 'd' AND NOT c.relhastriggers AND NOT c.relhasrules AND "
+             "NOT c.relhassubclass AND NOT c.relispartition AND "
+             "NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid) AND "
+             // Indexes, constraints, defaults, sequences, views, policies, statistics,
+             // publications: everything that depends on the table other than its own row type
+             // and TOAST table.
+             "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_class'::regclass "
+             "AND d.refobjid = c.oid AND d.deptype <> 'i') AND "
+             "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_type'::regclass "
+             "AND d.refobjid = c.reltype AND d.deptype <> 'i') AND "
+             "NOT EXISTS (SELECT 1 FROM pg_description d WHERE d.classoid = "
+             "'pg_class'::regclass AND d.objoid = c.oid) AND "
+             "NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 "
+             "AND NOT a.attisdropped AND (a.attidentity <> '' OR a.attgenerated <> '' OR "
+             "a.atthasdef OR a.attnotnull OR a.attacl IS NOT NULL OR a.attoptions IS NOT NULL OR "
+             "a.attstattarget <> -1 OR a.attcollation NOT IN (0, 100))) "
+             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE n.nspname = $1 AND c.relname = $2",
+             {schema, table}) == "t";
+}
+
 std::string WidenUsing(const std::string& column, const std::string& from_pg, DataType to) {
   const std::string c = QuoteIdentifier(column);
   switch (to.id) {

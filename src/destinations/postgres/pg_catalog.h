@@ -42,6 +42,13 @@ std::vector<std::string> ListChildTables(PgConnection& connection, const std::st
 // Nesting depth of a family table: "t" 0, "t__a" 1, "t__a__b" 2.
 size_t FamilyDepth(const std::string& root, const std::string& table);
 
+// Whether nothing but its columns and rows hangs on the table, so that a new table with the same
+// columns can take its place without losing anything: no indexes, constraints, defaults,
+// NOT NULL, identity or generated columns, triggers, rules or views, policies, grants, comments,
+// storage options, inheritance or partitions, another owner, and no other object using its row
+// type. (Tables sluice creates are like that until someone adds something.)
+bool IsPlainTable(PgConnection& connection, const std::string& schema, const std::string& table);
+
 // The expression that converts column `column` (currently of PostgreSQL type `from_pg`) to
 // sluice type `to` in ALTER COLUMN ... TYPE ... USING: json via to_jsonb (text becomes a JSON
 // string; dates and times their text), bytea from text via its UTF-8 bytes, else a cast.

@@ -136,6 +136,51 @@ TEST_F(PostgresCrashTest, AKilledLoaderChangesNothingAndTheNextBeginDropsItsStag
   }
 }
 
+TEST_F(PostgresCrashTest, AKillInTheMiddleOfTheCommitChangesNothing) {
+  for (const char* attach : {"", "CREATE INDEX ON t (id)"}) {  // swap, and TRUNCATE + INSERT
+    admin_->Execute("DROP SCHEMA IF EXISTS " + QuoteIdentifier(schema_) + " CASCADE");
+    Load(WriteMode::kAppend, {MakeBatch("t", {"id", "s"}, {kInt, kText}, {{"1", "one"}})});
+    if (*attach) admin_->Execute(attach);
+    // A reader holds the table, so the commit stops at its DROP / TRUNCATE with the load's rows
+    // already moved or about to be; the loader is killed right there.
+    auto holder = Connect(DestinationUri());
+    holder->Execute("BEGIN; SELECT count(*) FROM " + QuoteIdentifier(schema_) + ".t");
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      try {
+        auto d = PostgresDestination::Open(LoaderUri());
+        Begin(*d, Plan(WriteMode::kReplace));
+        for (auto& b : Rows(100, 1000, 3)) Feed(*d, std::move(b));
+        d->Commit(Record());
+      } catch (...) {
+      }
+      _exit(3);
+    }
+    bool waiting = false;
+    for (int i = 0; i < 500 && !waiting; i++) {
+      waiting = admin_->QueryValue(
+                    "SELECT count(*) FROM pg_stat_activity WHERE "
+                    "application_name = $1 AND wait_event_type = 'Lock'",
+                    {app_}) == "1";
+      if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_TRUE(waiting) << "the commit never reached the table's lock";
+    kill(child, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status));
+    holder->Execute("COMMIT");
+    WaitForLoaderSessionsToEnd();
+    EXPECT_EQ(Rows("SELECT id, s FROM t"), (V{"1|one"})) << attach;
+    EXPECT_EQ(Value("SELECT count(*) FROM _sluice_loads"), "1") << attach;
+    EXPECT_NE(StageTables(), "0") << "the staged rows stay until the next Begin";
+    Load(WriteMode::kReplace, {MakeBatch("t", {"id", "s"}, {kInt, kText}, {{"2", "two"}})});
+    EXPECT_EQ(Rows("SELECT id, s FROM t"), (V{"2|two"})) << attach;
+    EXPECT_EQ(StageTables(), "0") << attach;
+  }
+}
+
 TEST_F(PostgresCrashTest, ALiveLoadersStagingTablesSurviveAnotherLoadersBegin) {
   Load(WriteMode::kAppend, {MakeBatch("t", {"id", "s"}, {kInt, kText}, {{"1", "one"}})});
   auto slow = PostgresDestination::Open(LoaderUri());

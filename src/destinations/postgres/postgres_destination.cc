@@ -243,7 +243,7 @@ void PostgresDestination::Begin(const LoadPlan& plan) {
 }
 
 PostgresDestination::Route PostgresDestination::ChooseRoute(const std::string& table, bool exists,
-                                                            bool native) const {
+                                                            bool native, bool plain) const {
   if (table == kRejectsTable)
     return plan_.mode == WriteMode::kAppend ? Route::kDirect : Route::kStage;
   switch (plan_.mode) {
@@ -251,7 +251,10 @@ PostgresDestination::Route PostgresDestination::ChooseRoute(const std::string& t
       if (exists) return native ? Route::kDirect : Route::kStage;
       return uri_.copy_connections > 1 ? Route::kNewTable : Route::kDirect;
     case WriteMode::kReplace:
-      return exists ? Route::kStage : Route::kNewTable;
+      if (!exists) return Route::kNewTable;
+      // Writing the rows once (swap) instead of twice (stage, then INSERT) when the swap loses
+      // nothing: see docs/architecture.md for the numbers.
+      return native && plain ? Route::kSwap : Route::kStage;
     case WriteMode::kMerge:
       return Route::kStage;
   }
@@ -297,8 +300,11 @@ PostgresDestination::TableState& PostgresDestination::Touch(const std::string& t
     t.target_types[c.name] = c.pg_type;
     native = native && c.native();
   }
-  t.route = ChooseRoute(table, true, native);
+  const bool plain = plan_.mode == WriteMode::kReplace && table != kRejectsTable &&
+                     IsPlainTable(Main(), uri_.schema, table);
+  t.route = ChooseRoute(table, true, native, plain);
   if (t.route == Route::kStage) CreateStage(t, /*unlogged=*/true);
+  if (t.route == Route::kSwap) CreateStage(t, /*unlogged=*/false);
   RefreshCopyTarget(t);
   table_order_.push_back(table);
   return tables_.emplace(table, std::move(t)).first->second;
@@ -313,7 +319,7 @@ void PostgresDestination::CreateTable(const TableSchema& table) {
   TableState t;
   t.name = table.name;
   for (const auto& c : table.columns) t.columns.push_back({c.name, Stored(c.type)});
-  t.route = ChooseRoute(table.name, false, true);
+  t.route = ChooseRoute(table.name, false, true, false);
   switch (t.route) {
     case Route::kDirect:
       EnsureMainTransaction();
@@ -323,6 +329,7 @@ void PostgresDestination::CreateTable(const TableSchema& table) {
       CreateStage(t, /*unlogged=*/false);
       break;
     case Route::kStage:
+    case Route::kSwap:  // (not for new tables)
       CreateStage(t, /*unlogged=*/true);
       break;
   }
@@ -469,23 +476,40 @@ void PostgresDestination::InsertFromStage(TableState& t) {
 
 void PostgresDestination::CommitReplace() {
   PgConnection& m = *main_;
-  // Every table of the family as it exists now, also those this load has no rows for: the load
-  // is the family's whole content. TRUNCATE keeps the tables (indexes, grants, views on them);
-  // readers wait on its lock until COMMIT and then see the new rows, never an empty table.
+  // Tables still plain now take the staging table's place; anything attached to one during the
+  // load (an index, a grant) makes it keep its table and take the rows by INSERT instead.
+  std::set<std::string> swapped;
+  for (auto& [name, t] : tables_) {
+    if (t.route != Route::kSwap) continue;
+    // Both ways end in DROP or TRUNCATE: take that lock before looking, so nothing can be
+    // attached between the look and the swap.
+    m.Execute("LOCK TABLE " + Table(name) + " IN ACCESS EXCLUSIVE MODE");
+    if (IsPlainTable(m, uri_.schema, name)) {
+      swapped.insert(name);
+    } else {
+      t.route = Route::kStage;
+    }
+  }
+  // Every other table of the family as it exists now, also those this load has no rows for: the
+  // load is the family's whole content. TRUNCATE keeps the tables (indexes, grants, views on
+  // them); readers wait on its lock until COMMIT and then see the new rows, never an empty table.
   std::vector<std::string> family;
   if (ReadColumns(m, uri_.schema, plan_.root_table)) family.push_back(plan_.root_table);
   for (const auto& child : ListChildTables(m, uri_.schema, plan_.root_table)) {
     family.push_back(child);
   }
-  if (!family.empty()) {
-    std::vector<std::string> names;
-    for (const auto& f : family) names.push_back(Table(f));
-    m.Execute("TRUNCATE " + Join(names, ", "));
+  std::vector<std::string> truncate;
+  for (const auto& f : family) {
+    if (!swapped.count(f)) truncate.push_back(Table(f));
   }
+  if (!truncate.empty()) m.Execute("TRUNCATE " + Join(truncate, ", "));
   for (const auto& name : table_order_) {
     if (name == kRejectsTable) continue;
     TableState& t = tables_.at(name);
-    if (t.route == Route::kNewTable) {
+    if (t.route == Route::kSwap) {
+      m.Execute("DROP TABLE " + Table(t.name));
+    }
+    if (t.route == Route::kNewTable || t.route == Route::kSwap) {
       m.Execute("ALTER TABLE " + Table(t.stage) + " RENAME TO " + QuoteIdentifier(t.name));
       t.stage.clear();
     } else if (t.route == Route::kStage) {

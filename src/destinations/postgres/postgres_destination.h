@@ -7,8 +7,10 @@
 // - a table the load creates (append, replace): a new table that a pool of COPY connections
 //   fills in parallel (append with copy_connections=1: created and COPY ... FREEZE'd inside the
 //   main transaction instead), renamed into place at commit;
-// - replace of an existing table, and every merge: an UNLOGGED staging table filled by the COPY
-//   connections, applied at commit (TRUNCATE + INSERT ... SELECT, or the merge statements).
+// - replace of an existing table nothing is attached to (no indexes, grants, views, ...): a new
+//   table filled by the COPY connections takes its place at commit (DROP + RENAME);
+// - replace of any other existing table, and every merge: an UNLOGGED staging table filled by
+//   the COPY connections, applied at commit (TRUNCATE + INSERT ... SELECT, or the merge).
 // A load holds an advisory lock on its staging tables' id; Begin drops staging tables whose
 // lock is free (their loader died), never those of a loader that is still running.
 #include <map>
@@ -56,6 +58,10 @@ class PostgresDestination final : public Destination {
     kDirect,    // COPY into the target inside the main transaction
     kNewTable,  // a new (logged) table filled by the COPY connections, renamed at commit
     kStage,     // an UNLOGGED staging table, applied to the target at commit
+    // replace of an existing table that nothing hangs on (IsPlainTable): a new table filled by
+    // the COPY connections takes the target's place at commit (DROP + RENAME); if something was
+    // attached to the target meanwhile, it is applied like kStage instead
+    kSwap,
   };
   struct TableState {
     std::string name;
@@ -86,7 +92,7 @@ class PostgresDestination final : public Destination {
   std::string Table(const std::string& name) const { return QualifiedName(uri_.schema, name); }
   // The state of `table`, reading the existing target's columns on first touch.
   TableState& Touch(const std::string& table);
-  Route ChooseRoute(const std::string& table, bool exists, bool native) const;
+  Route ChooseRoute(const std::string& table, bool exists, bool native, bool plain) const;
   void CreateStage(TableState& t, bool unlogged);
   void RefreshCopyTarget(TableState& t);
   // ALTER TABLE `relation` ... on `connection` for the table's route.

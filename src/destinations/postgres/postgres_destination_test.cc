@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "core/error.h"
 #include "destinations/postgres/postgres_destination_test_util.h"
 
@@ -128,6 +130,90 @@ TEST_F(PostgresDestinationTest, ReplaceReplacesTheWholeFamilyAndKeepsTheTables) 
   EXPECT_EQ(Value("SELECT count(*) FROM pg_indexes WHERE indexname = 't_old'"), "1");
   EXPECT_EQ(Value("SELECT obj_description('t'::regclass)"), "kept");
   EXPECT_EQ(StageTables(), "0");
+}
+
+TEST_F(PostgresDestinationTest, ReplaceSwapsInANewTableWhenNothingHangsOnTheOldOne) {
+  Load(WriteMode::kAppend, {MakeBatch("t", {"id", "n", "old"}, {kInt, kInt, kText},
+                                      {{"1", "1", "x"}, {"2", "2", "y"}})});
+  const std::string oid = Value("SELECT 't'::regclass::oid");
+  Load(WriteMode::kReplace, {MakeBatch("t", {"id", "n"}, {kInt, kInt}, {{"5", "1"}}),
+                             MakeBatch("t", {"id", "n", "more"},
+                                       {kInt, DataType::Decimal(1), kText}, {{"6", "25", "m"}})});
+  EXPECT_NE(Value("SELECT 't'::regclass::oid"), oid)
+      << "the rows were written once, to a new table";
+  EXPECT_EQ(Rows("SELECT column_name, data_type FROM information_schema.columns WHERE "
+                 "table_schema = current_schema() AND table_name = 't' ORDER BY ordinal_position"),
+            (V{"id|bigint", "n|numeric", "old|text", "more|text"}))
+      << "the table's columns stay, widened and extended by the load";
+  EXPECT_EQ(Rows("SELECT * FROM t ORDER BY id"), (V{"5|1.0|NULL|NULL", "6|2.5|NULL|m"}));
+  EXPECT_EQ(StageTables(), "0");
+}
+
+TEST_F(PostgresDestinationTest, ReplaceKeepsATableThatAnythingHangsOn) {
+  const std::vector<std::string> attachments = {
+      "CREATE INDEX ON t (id)",
+      "GRANT SELECT ON t TO PUBLIC",
+      "CREATE VIEW v AS SELECT id FROM t",
+      "COMMENT ON COLUMN t.id IS 'c'",
+      "ALTER TABLE t ALTER COLUMN id SET DEFAULT 0",
+      "ALTER TABLE t ALTER COLUMN id SET NOT NULL",
+      "ALTER TABLE t ADD CHECK (id > 0)",
+      "ALTER TABLE t SET (fillfactor = 90)",
+      "ALTER TABLE t ALTER COLUMN s TYPE text COLLATE \"C\"",
+      "CREATE TABLE holder (x t)",
+      "CREATE FUNCTION tr() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'; "
+      "CREATE TRIGGER keep BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION tr()",
+  };
+  for (const auto& attach : attachments) {
+    admin_->Execute("DROP SCHEMA IF EXISTS " + QuoteIdentifier(schema_) + " CASCADE");
+    Load(WriteMode::kAppend, {MakeBatch("t", {"id", "s"}, {kInt, kText}, {{"1", "a"}})});
+    admin_->Execute(attach);
+    const std::string oid = Value("SELECT 't'::regclass::oid");
+    Load(WriteMode::kReplace, {MakeBatch("t", {"id", "s"}, {kInt, kText}, {{"2", "b"}})});
+    EXPECT_EQ(Value("SELECT 't'::regclass::oid"), oid) << attach;
+    EXPECT_EQ(Rows("SELECT id, s FROM t"), (V{"2|b"})) << attach;
+  }
+}
+
+TEST_F(PostgresDestinationTest, ReplaceReadersWaitingDuringTheCommitSeeTheNewRows) {
+  for (const char* attach : {"", "CREATE INDEX ON t (id)"}) {
+    admin_->Execute("DROP SCHEMA IF EXISTS " + QuoteIdentifier(schema_) + " CASCADE");
+    Load(WriteMode::kAppend, {MakeBatch("t", {"id"}, {kInt}, {{"1"}, {"2"}})});
+    if (*attach) admin_->Execute(attach);  // TRUNCATE + INSERT instead of the swap
+    auto d = Open();
+    Begin(*d, Plan(WriteMode::kReplace));
+    Feed(*d, MakeBatch("t", {"id"}, {kInt}, {{"7"}, {"8"}, {"9"}}));
+    // A reader holds the table, so the commit waits for it; a second reader queues behind the
+    // commit's lock and must see the new rows when it gets through (never an empty table, never
+    // "relation does not exist").
+    auto holder = Connect(DestinationUri());
+    auto reader = Connect(DestinationUri());
+    const std::string table = QuoteIdentifier(schema_) + ".t";
+    holder->Execute("BEGIN; SELECT count(*) FROM " + table);
+    std::thread commit([&] { d->Commit(Record()); });
+    auto waiting_for_lock = [&](int n) {
+      for (int i = 0; i < 200; i++) {
+        if (std::stoi(admin_->QueryValue(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
+                "datname = current_database() AND query LIKE '%' || $1 || '%'",
+                {schema_})) >= n) {
+          return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      return false;
+    };
+    EXPECT_TRUE(waiting_for_lock(1)) << "the commit should wait for the holder";
+    std::string seen;
+    std::thread read([&] {
+      seen = reader->QueryValue("SELECT string_agg(id::text, ',' ORDER BY id) FROM " + table);
+    });
+    EXPECT_TRUE(waiting_for_lock(2)) << "the reader should queue behind the commit";
+    holder->Execute("COMMIT");
+    commit.join();
+    read.join();
+    EXPECT_EQ(seen, "7,8,9") << (*attach ? "keep" : "swap");
+  }
 }
 
 TEST_F(PostgresDestinationTest, ReplaceWithNoRowsEmptiesTheFamily) {
