@@ -122,7 +122,7 @@ LOAD CSV FROM '$OUT/pgloader.csv'
        fields terminated by ','
   SET client_encoding to 'utf8';
 EOF
-measure pgloader pgloader --no-color "$OUT/pgloader.load"
+measure pgloader pgloader "$OUT/pgloader.load"
 report pgloader "$(rows_in bench.orders)"
 
 reset
