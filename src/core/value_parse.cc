@@ -111,10 +111,11 @@ bool ParseDecimal(std::string_view s, uint8_t scale, int64_t* out) {
   const size_t start = i;
   int64_t v = 0;
   int total_digits = 0;
+  // Digits are counted before they are added: 19 digits could overflow int64.
   while (i < s.size() && IsDigit(s[i])) {
+    if (++total_digits > kMaxDecimalDigits) return false;
     v = v * 10 + (s[i] - '0');
     i++;
-    if (++total_digits > kMaxDecimalDigits) return false;
   }
   const size_t int_digits = i - start;
   if (int_digits == 0) return false;
@@ -127,13 +128,13 @@ bool ParseDecimal(std::string_view s, uint8_t scale, int64_t* out) {
     for (; i < s.size(); i++) {
       if (!IsDigit(s[i])) return false;
       if (++frac > scale) return false;
-      v = v * 10 + (s[i] - '0');
       if (++total_digits > kMaxDecimalDigits) return false;
+      v = v * 10 + (s[i] - '0');
     }
   }
   for (; frac < scale; frac++) {
-    v *= 10;
     if (++total_digits > kMaxDecimalDigits) return false;
+    v *= 10;
   }
   *out = negative ? -v : v;
   return true;

@@ -106,3 +106,21 @@ TEST(ClassifyText, PicksTheNarrowestExactType) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// Found by UBSan: the digit limit must be checked before a digit is multiplied in.
+TEST(ParseDecimal, NineteenDigitsAreRefusedWithoutOverflow) {
+  int64_t v = 0;
+  EXPECT_FALSE(ParseDecimal("9999999999999999999", 0, &v));
+  EXPECT_FALSE(ParseDecimal("99999999999999999.9", 2, &v));
+  EXPECT_FALSE(ParseDecimal("999999999999999999", 1, &v));
+  EXPECT_TRUE(ParseDecimal("999999999999999999", 0, &v));
+  EXPECT_EQ(v, 999999999999999999);
+  EXPECT_TRUE(ParseDecimal("-9999999999999999.99", 2, &v));
+  EXPECT_EQ(v, -999999999999999999);
+}
+
+}  // namespace
+}  // namespace sluice

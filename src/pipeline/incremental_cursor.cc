@@ -3,6 +3,7 @@
 #include <simdjson.h>
 #include <xxhash.h>
 
+#include <cstdint>
 #include <cstdio>
 
 #include "core/error.h"
@@ -84,7 +85,7 @@ int64_t LagUnits(const std::string& lag, DataType type) {
             break;
         }
       }
-      if (!ParseInt64(number, &n) || n < 0) fail();
+      if (!ParseInt64(number, &n) || n < 0 || n > INT64_MAX / unit) fail();
       return n * unit;
     }
     default:
