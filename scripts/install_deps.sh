@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev libbenchmark-dev
   libpq-dev postgresql-15 libyaml-cpp-dev
+  libcurl4-openssl-dev libssl-dev libzip-dev libexpat1-dev libxlsxwriter-dev libcpp-httplib-dev
   python3 hyperfine
 )
 missing=()

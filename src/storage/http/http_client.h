@@ -1,0 +1,74 @@
+#pragma once
+// A blocking HTTP(S) client on libcurl that every remote backend shares. It owns what all of
+// them need to get right once: retries with exponential backoff and full jitter on 5xx, 429,
+// timeouts and dropped connections, honoring Retry-After; detection of truncated bodies (a
+// response shorter than its Content-Length is retried, never returned); TLS verification on by
+// default; connection reuse (one curl handle per thread).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sluice {
+
+struct HttpOptions {
+  bool verify_tls = true;   // off only for local emulators with self-signed certificates
+  std::string ca_file;      // empty: the system's CA bundle
+  int max_attempts = 6;     // first try included
+  std::chrono::milliseconds backoff_base{200};
+  std::chrono::milliseconds backoff_max{20000};
+  std::chrono::seconds connect_timeout{10};
+  // A transfer slower than low_speed_bytes per second for low_speed_time is abandoned and retried.
+  long low_speed_bytes = 1024;
+  std::chrono::seconds low_speed_time{30};
+  // Reads the environment: SLUICE_HTTP_RETRIES, SLUICE_CA_FILE, SLUICE_INSECURE_TLS=1.
+  static HttpOptions FromEnvironment();
+};
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;  // already percent-encoded
+  HttpHeaders headers;
+  std::string body;  // sent as is (PUT/POST); empty for none
+  // Called before every attempt (so signatures carry a fresh date): may add headers. Gets the
+  // request with the url, method, headers and body it will send.
+  std::function<void(HttpRequest&)> sign;
+};
+
+struct HttpResponse {
+  long status = 0;
+  HttpHeaders headers;  // names lower-cased
+  std::string body;
+  // First header with this (lower-case) name, or "".
+  std::string Header(const std::string& name) const;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpOptions options = HttpOptions::FromEnvironment());
+  // Sends the request, retrying transient failures (see above). Returns the final response
+  // whatever its status (the caller maps 404/403 etc. to errors); throws a retriable IoError
+  // when every attempt failed at the transport level or with a retriable status, naming the
+  // method, the URL without its query string, and the last error.
+  HttpResponse Send(HttpRequest request) const;
+  const HttpOptions& options() const { return options_; }
+
+  // Retry policy, exposed for tests.
+  static bool IsRetriableStatus(long status);
+  // Seconds from a Retry-After value (delta-seconds or an HTTP-date); -1 if unparsable.
+  static int64_t ParseRetryAfter(const std::string& value, int64_t now_epoch_seconds);
+
+ private:
+  HttpOptions options_;
+};
+
+// Percent-encodes per RFC 3986 (unreserved characters kept); '/' kept when keep_slash.
+std::string UriEncode(const std::string& s, bool keep_slash);
+// The URL without its query string (safe to print: SAS tokens and signatures live there).
+std::string UrlForDisplay(const std::string& url);
+
+}  // namespace sluice
