@@ -150,6 +150,8 @@ AzureConfig AzureConfigFromEnvironment(const std::string& account_hint) {
     }
   }
   config.block_size = PositiveFromEnv("SLUICE_AZURE_BLOCK_SIZE", config.block_size);
+  config.upload_parallelism =
+      int(std::min<size_t>(PositiveFromEnv("SLUICE_AZURE_UPLOAD_PARALLELISM", 4), 64));
   config.list_page_size =
       int(std::min<size_t>(PositiveFromEnv("SLUICE_AZURE_LIST_PAGE_SIZE", 5000), 5000));
   return config;

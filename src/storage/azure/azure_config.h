@@ -15,6 +15,8 @@ struct AzureConfig {
   std::string blob_endpoint;
   int list_page_size = 5000;     // List Blobs maxresults (the service caps it at 5000)
   size_t block_size = 8u << 20;  // Put Block size; smaller objects go up in one Put Blob
+  // Put Block calls in flight per writer; a writer holds up to (this + 1) x block_size bytes.
+  int upload_parallelism = 4;
 };
 
 // The Blob service endpoint the config addresses (blob_endpoint or the public-cloud default).
@@ -28,8 +30,8 @@ AzureConfig ParseAzureConnectionString(const std::string& connection_string);
 // The configuration for `account_hint` (the account an abfs(s):// URL names; "" for az:// URLs,
 // whose account comes from the environment): AZURE_STORAGE_CONNECTION_STRING, else
 // AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN; plus
-// SLUICE_AZURE_BLOCK_SIZE and SLUICE_AZURE_LIST_PAGE_SIZE. Throws a usage error when no account
-// is known.
+// SLUICE_AZURE_BLOCK_SIZE, SLUICE_AZURE_UPLOAD_PARALLELISM and SLUICE_AZURE_LIST_PAGE_SIZE. Throws
+// a usage error when no account is known.
 AzureConfig AzureConfigFromEnvironment(const std::string& account_hint);
 
 // A blob (or a prefix of blob names) named by a URI:

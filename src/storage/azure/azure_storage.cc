@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <deque>
+#include <future>
 #include <optional>
 #include <random>
 
@@ -55,11 +57,16 @@ class AzureStorage;
 class AzureBlobWriter : public ObjectWriter {
  public:
   AzureBlobWriter(const AzureStorage& storage, std::string uri, AzureBlobUri location);
+  ~AzureBlobWriter() override;
   void Write(const char* data, size_t size) override;
   void Commit() override;
 
  private:
+  // Starts uploading the buffer as the next block, after waiting for the oldest upload if
+  // upload_parallelism are in flight (its failure is thrown here).
   void PutBlock();
+  void WaitForOldestUpload();
+  std::deque<std::future<void>> uploads_;
   const AzureStorage& storage_;
   std::string uri_;
   AzureBlobUri location_;
@@ -67,6 +74,7 @@ class AzureBlobWriter : public ObjectWriter {
   std::string tag_;  // random per writer: concurrent writers to one blob never share block ids
   std::vector<std::string> block_ids_;
   bool committed_ = false;
+  bool failed_ = false;
 };
 
 class AzureStorage : public Storage {
@@ -77,6 +85,7 @@ class AzureStorage : public Storage {
     if (!config_.account_key.empty()) signer_.emplace(config_.account, config_.account_key);
     if (config_.block_size == 0) throw UsageError("Azure: block size must be positive");
     config_.list_page_size = std::clamp(config_.list_page_size, 1, 5000);
+    config_.upload_parallelism = std::max(config_.upload_parallelism, 1);
   }
 
   std::vector<ObjectInfo> List(const std::string& prefix) override {
@@ -243,6 +252,7 @@ AzureBlobWriter::AzureBlobWriter(const AzureStorage& storage, std::string uri,
 
 void AzureBlobWriter::Write(const char* data, size_t size) {
   if (committed_) throw Error(ErrorKind::kInternal, "Azure: write after commit to " + uri_);
+  if (failed_) throw IoError("Azure: an earlier block upload of " + uri_ + " failed");
   const size_t block_size = storage_.config().block_size;
   while (size > 0) {
     const size_t take = std::min(size, block_size - buffer_.size());
@@ -253,26 +263,48 @@ void AzureBlobWriter::Write(const char* data, size_t size) {
   }
 }
 
+AzureBlobWriter::~AzureBlobWriter() {
+  // Uncommitted: let uploads in flight finish (they reference this writer's storage); the
+  // service discards blocks that no block list commits.
+  for (auto& upload : uploads_) upload.wait();
+}
+
+void AzureBlobWriter::WaitForOldestUpload() {
+  std::future<void> oldest = std::move(uploads_.front());
+  uploads_.pop_front();
+  try {
+    oldest.get();
+  } catch (...) {
+    failed_ = true;  // the block list would be incomplete: this writer cannot commit
+    throw;
+  }
+}
+
 void AzureBlobWriter::PutBlock() {
   if (block_ids_.size() == kMaxBlocks) {
     throw UsageError("Azure: " + uri_ + " needs more than 50,000 blocks of " +
                      std::to_string(storage_.config().block_size) +
                      " bytes; raise SLUICE_AZURE_BLOCK_SIZE");
   }
+  while (int(uploads_.size()) >= storage_.config().upload_parallelism) WaitForOldestUpload();
   // Ids must have one length within a blob: a fixed-width index after the writer's tag.
   char index[16];
   std::snprintf(index, sizeof index, "%06zu", block_ids_.size());
   const std::string id = Base64Encode(tag_ + "-" + index);
-  const HttpResponse response = storage_.Send(
-      "PUT", storage_.Url(location_, location_.blob, "comp=block&blockid=" + UriEncode(id, false)),
-      {}, std::move(buffer_));
-  buffer_.clear();
-  if (response.status != 201) ThrowAzureError(response, uri_, "put block of");
   block_ids_.push_back(id);
+  const std::string url =
+      storage_.Url(location_, location_.blob, "comp=block&blockid=" + UriEncode(id, false));
+  uploads_.push_back(
+      std::async(std::launch::async, [this, url, body = std::move(buffer_)]() mutable {
+        const HttpResponse response = storage_.Send("PUT", url, {}, std::move(body));
+        if (response.status != 201) ThrowAzureError(response, uri_, "put block of");
+      }));
+  buffer_ = std::string();
 }
 
 void AzureBlobWriter::Commit() {
   if (committed_) throw Error(ErrorKind::kInternal, "Azure: commit twice of " + uri_);
+  if (failed_) throw IoError("Azure: an earlier block upload of " + uri_ + " failed");
   if (block_ids_.empty()) {
     const HttpResponse response =
         storage_.Send("PUT", storage_.Url(location_, location_.blob, ""),
@@ -280,6 +312,7 @@ void AzureBlobWriter::Commit() {
     if (response.status != 201) ThrowAzureError(response, uri_, "put blob");
   } else {
     if (!buffer_.empty()) PutBlock();
+    while (!uploads_.empty()) WaitForOldestUpload();
     std::string xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>";
     for (const std::string& id : block_ids_) xml += "<Latest>" + id + "</Latest>";
     xml += "</BlockList>";

@@ -267,6 +267,13 @@ TEST_F(AzuriteTest, ATamperedOrReadOnlySasIsRefusedWithoutPrintingTheToken) {
   EXPECT_TRUE(storage->List(Uri("x/")).empty());
   const std::string write = ErrorOf([&] { Put(*storage, Uri("x/y"), "no"); });
   EXPECT_NE(write.find("access denied"), std::string::npos) << write;
+  // A refused block upload (running in the background) surfaces by Commit at the latest.
+  read_only.block_size = 1 << 20;
+  const std::string blocks = ErrorOf(
+      [&] { Put(*MakeAzureStorage(read_only, http_), Uri("x/big"), std::string(3 << 20, 'b')); });
+  EXPECT_NE(blocks.find("access denied: put block of " + Uri("x/big")), std::string::npos)
+      << blocks;
+  EXPECT_TRUE(MakeAzureStorage(config_, http_)->List(Uri("x/")).empty());
 }
 
 TEST_F(AzuriteTest, AbfsUrlsAddressTheSameBlobsAndKeepTheirScheme) {
