@@ -12,7 +12,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 prefix="$root/third_party/emulators"
 s3rver_version=3.7.1
-azurite_version=3.37.0
+azurite_version=3.35.0  # newer releases require Node.js 22; Debian 12 ships 18
 # Azurite's well-known development account (public, documented by Microsoft; not a secret).
 azure_account=devstoreaccount1
 azure_key='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
