@@ -174,6 +174,9 @@ TEST(AzureBlobUri, AzUrisNameContainerAndBlob) {
   const AzureBlobUri container_only = ParseAzureBlobUri("az://logs");
   EXPECT_EQ(container_only.blob, "");
   EXPECT_EQ(container_only.root, "az://logs/");
+  const AzureBlobUri alias = ParseAzureBlobUri("azure://logs/x");
+  EXPECT_EQ(alias.container, "logs");
+  EXPECT_EQ(alias.root, "azure://logs/");  // URIs keep the spelling the user gave
 }
 
 TEST(AzureBlobUri, AbfsUrisTakeTheAccountFromTheHostAndKeepTheirScheme) {

@@ -18,8 +18,9 @@ namespace {
 
 // The REST version every request asks for (Put Blob up to 5000 MiB, Encoded names in lists).
 constexpr const char* kApiVersion = "2021-08-06";
-// The service's limit on blocks per blob.
+// The service's limits on blocks per blob and bytes per block (since version 2019-12-12).
 constexpr size_t kMaxBlocks = 50000;
+constexpr size_t kMaxBlockSize = size_t(4000) << 20;
 
 bool IsRetriable(long status) {
   return status >= 500 || status == 429 || status == 408;
@@ -66,7 +67,6 @@ class AzureBlobWriter : public ObjectWriter {
   // upload_parallelism are in flight (its failure is thrown here).
   void PutBlock();
   void WaitForOldestUpload();
-  std::deque<std::future<void>> uploads_;
   const AzureStorage& storage_;
   std::string uri_;
   AzureBlobUri location_;
@@ -75,6 +75,7 @@ class AzureBlobWriter : public ObjectWriter {
   std::vector<std::string> block_ids_;
   bool committed_ = false;
   bool failed_ = false;
+  std::deque<std::future<void>> uploads_;  // Put Block requests in flight, oldest first
 };
 
 class AzureStorage : public Storage {
@@ -83,7 +84,10 @@ class AzureStorage : public Storage {
       : config_(std::move(config)), endpoint_(BlobEndpointOf(config_)), http_(http_options) {
     if (config_.account.empty()) throw UsageError("Azure: no storage account configured");
     if (!config_.account_key.empty()) signer_.emplace(config_.account, config_.account_key);
-    if (config_.block_size == 0) throw UsageError("Azure: block size must be positive");
+    if (config_.block_size == 0 || config_.block_size > kMaxBlockSize) {
+      throw UsageError("Azure: the block size (SLUICE_AZURE_BLOCK_SIZE) must be 1 to " +
+                       std::to_string(kMaxBlockSize) + " bytes");
+    }
     config_.list_page_size = std::clamp(config_.list_page_size, 1, 5000);
     config_.upload_parallelism = std::max(config_.upload_parallelism, 1);
   }

@@ -31,6 +31,19 @@ std::string RandomBytes(size_t n, uint32_t seed) {
   return s;
 }
 
+TEST(MakeAzureStorage, RefusesBlockSizesTheServiceWouldReject) {
+  AzureConfig config;
+  config.account = "acct";
+  config.block_size = 0;
+  EXPECT_NE(
+      ErrorOf([&] { MakeAzureStorage(config, HttpOptions()); }).find("SLUICE_AZURE_BLOCK_SIZE"),
+      std::string::npos);
+  config.block_size = size_t(4001) << 20;
+  EXPECT_THROW(MakeAzureStorage(config, HttpOptions()), Error);
+  config.block_size = size_t(4000) << 20;
+  EXPECT_NO_THROW(MakeAzureStorage(config, HttpOptions()));
+}
+
 class AzuriteTest : public ::testing::Test {
  protected:
   void SetUp() override {
