@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <ctime>
+#include <memory>
 
 #include "core/error.h"
 
@@ -11,18 +12,22 @@ namespace sluice {
 namespace {
 
 // Collects the text of elements by their path ("EnumerationResults/Blobs/Blob/Name").
+// Handlers must not throw through expat (C code): an exception in one stops the parser and
+// makes Parse() return false.
 class XmlWalker {
  public:
   virtual ~XmlWalker() = default;
-  // Returns false if the document is not well-formed.
+  // Returns false if the document is not well-formed or a handler failed.
   bool Parse(const std::string& xml) {
-    XML_Parser parser = XML_ParserCreate("UTF-8");
-    XML_SetUserData(parser, this);
-    XML_SetElementHandler(parser, &XmlWalker::Start, &XmlWalker::End);
-    XML_SetCharacterDataHandler(parser, &XmlWalker::Text);
-    const bool ok = XML_Parse(parser, xml.data(), int(xml.size()), 1) == XML_STATUS_OK;
-    XML_ParserFree(parser);
-    return ok;
+    std::unique_ptr<XML_ParserStruct, decltype(&XML_ParserFree)> parser(XML_ParserCreate("UTF-8"),
+                                                                        &XML_ParserFree);
+    parser_ = parser.get();
+    XML_SetUserData(parser_, this);
+    XML_SetElementHandler(parser_, &XmlWalker::Start, &XmlWalker::End);
+    XML_SetCharacterDataHandler(parser_, &XmlWalker::Text);
+    const bool ok = XML_Parse(parser_, xml.data(), int(xml.size()), 1) == XML_STATUS_OK;
+    parser_ = nullptr;
+    return ok && !handler_failed_;
   }
 
  protected:
@@ -31,23 +36,40 @@ class XmlWalker {
   std::string path_;
 
  private:
+  template <typename F>
+  void Guarded(F&& f) {
+    if (handler_failed_) return;
+    try {
+      f();
+    } catch (const std::exception&) {
+      handler_failed_ = true;
+      XML_StopParser(parser_, XML_FALSE);
+    }
+  }
   static void Start(void* self_ptr, const XML_Char* name, const XML_Char** attributes) {
     auto* self = static_cast<XmlWalker*>(self_ptr);
-    if (!self->path_.empty()) self->path_ += "/";
-    self->path_ += name;
-    self->text_.clear();
-    self->OnStart(self->path_, attributes);
+    self->Guarded([&] {
+      if (!self->path_.empty()) self->path_ += "/";
+      self->path_ += name;
+      self->text_.clear();
+      self->OnStart(self->path_, attributes);
+    });
   }
   static void End(void* self_ptr, const XML_Char* name) {
     auto* self = static_cast<XmlWalker*>(self_ptr);
-    self->OnEnd(self->path_, self->text_);
-    self->text_.clear();
-    const size_t slash = self->path_.rfind('/');
-    self->path_.erase(slash == std::string::npos ? 0 : slash);
+    self->Guarded([&] {
+      self->OnEnd(self->path_, self->text_);
+      self->text_.clear();
+      const size_t slash = self->path_.rfind('/');
+      self->path_.erase(slash == std::string::npos ? 0 : slash);
+    });
   }
   static void Text(void* self_ptr, const XML_Char* s, int len) {
-    static_cast<XmlWalker*>(self_ptr)->text_.append(s, size_t(len));
+    auto* self = static_cast<XmlWalker*>(self_ptr);
+    self->Guarded([&] { self->text_.append(s, size_t(len)); });
   }
+  XML_Parser parser_ = nullptr;
+  bool handler_failed_ = false;
   std::string text_;
 };
 
@@ -131,13 +153,7 @@ class ErrorWalker : public XmlWalker {
 
 ListBlobsPage ParseListBlobsPage(const std::string& xml) {
   ListBlobsWalker walker;
-  bool ok = false;
-  try {
-    ok = walker.Parse(xml) && walker.saw_root;
-  } catch (const std::exception&) {  // std::stoll on a malformed Content-Length
-    ok = false;
-  }
-  if (!ok) {
+  if (!walker.Parse(xml) || !walker.saw_root) {
     throw Error(ErrorKind::kIo,
                 "Azure: the List Blobs response is not an EnumerationResults document", true);
   }
