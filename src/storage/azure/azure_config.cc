@@ -162,7 +162,6 @@ AzureBlobUri ParseAzureBlobUri(const std::string& uri) {
   const size_t scheme_end = uri.find("://");
   if (scheme_end == std::string::npos) throw UsageError("not an Azure Blob URI: " + uri);
   out.scheme = Lower(uri.substr(0, scheme_end));
-  if (out.scheme == "azure") out.scheme = "az";  // an alias some tools use
   if (out.scheme != "az" && out.scheme != "abfs" && out.scheme != "abfss") {
     throw UsageError("not an Azure Blob URI (az://, abfs://, abfss://): " + uri);
   }

@@ -36,7 +36,6 @@ AzureConfig AzureConfigFromEnvironment(const std::string& account_hint);
 
 // A blob (or a prefix of blob names) named by a URI:
 //   az://container/path/blob                              account from the configuration
-//   azure://container/path/blob                           the same
 //   abfs[s]://container@account.dfs.core.windows.net/path account from the host
 struct AzureBlobUri {
   std::string scheme;   // "az", "abfs" or "abfss"

@@ -174,9 +174,6 @@ TEST(AzureBlobUri, AzUrisNameContainerAndBlob) {
   const AzureBlobUri container_only = ParseAzureBlobUri("az://logs");
   EXPECT_EQ(container_only.blob, "");
   EXPECT_EQ(container_only.root, "az://logs/");
-  const AzureBlobUri alias = ParseAzureBlobUri("azure://logs/x");
-  EXPECT_EQ(alias.container, "logs");
-  EXPECT_EQ(alias.root, "azure://logs/");  // URIs keep the spelling the user gave
 }
 
 TEST(AzureBlobUri, AbfsUrisTakeTheAccountFromTheHostAndKeepTheirScheme) {
@@ -199,6 +196,7 @@ TEST(AzureBlobUri, RejectsUrisWithoutContainerOrAccount) {
             std::string::npos);
   EXPECT_NE(ErrorOf([] { ParseAzureBlobUri("s3://b/k"); }).find("not an Azure Blob URI"),
             std::string::npos);
+  EXPECT_THROW(ParseAzureBlobUri("azure://c/k"), Error);  // one spelling per scheme
 }
 
 }  // namespace
