@@ -310,5 +310,34 @@ TEST(S3Protocol, ACompletionErrorInsideA200FailsTheCommitAndTheUploadIsAborted) 
   EXPECT_EQ(requests[4].target, "/b/big?uploadId=U1");
 }
 
+TEST(S3Protocol, ACompletionRetriedAfterItsResponseWasLostFindsTheObjectAndSucceeds) {
+  std::string part(size_t{5} << 20, 'y');
+  int completions = 0;
+  FakeS3 fake([&](const SeenRequest& req, httplib::Response& res) {
+    if (req.method == "POST" && req.target.find("uploads") != std::string::npos) {
+      res.set_content(
+          "<InitiateMultipartUploadResult><UploadId>U2</UploadId>"
+          "</InitiateMultipartUploadResult>",
+          "application/xml");
+    } else if (req.method == "PUT") {
+      res.set_header("ETag", "\"p\"");
+    } else if (req.method == "POST" && completions++ == 0) {
+      res.status = 500;  // completed, but the answer never arrives intact
+    } else if (req.method == "POST") {
+      res.status = 404;
+      res.set_content("<Error><Code>NoSuchUpload</Code></Error>", "application/xml");
+    } else if (req.method == "HEAD" || req.method == "GET") {
+      res.set_header("Content-Length", std::to_string(part.size() + 1));
+    }
+  });
+  auto storage = MakeS3Storage(FakeConfig(fake), FastOptions());
+  auto writer = storage->OpenWrite("s3://b/retried");
+  writer->Write(part.data(), part.size());
+  writer->Write("!", 1);
+  writer->Commit();
+  EXPECT_EQ(completions, 2);
+  EXPECT_EQ(fake.requests().back().method, "HEAD");
+}
+
 }  // namespace
 }  // namespace sluice

@@ -82,6 +82,7 @@ class S3Writer : public ObjectWriter {
 
  private:
   void UploadBufferAsPart();
+  bool CompletedByAnEarlierAttempt(const HttpResponse& response) const;
 
   const S3Storage& storage_;
   Location location_;
@@ -90,6 +91,7 @@ class S3Writer : public ObjectWriter {
   std::string buffer_;
   std::string upload_id_;
   std::vector<std::string> part_etags_;  // as S3 returned them, quotes included
+  uint64_t bytes_written_ = 0;
   bool committed_ = false;
 };
 
@@ -317,8 +319,17 @@ S3Writer::~S3Writer() {
   }
 }
 
+// A completion retried after its response was lost (the connection dropped after S3 finished)
+// finds the upload gone: NoSuchUpload. The object is then there with every byte we sent.
+bool S3Writer::CompletedByAnEarlierAttempt(const HttpResponse& response) const {
+  if (response.body.find("NoSuchUpload") == std::string::npos) return false;
+  HttpResponse head = storage_.Send("HEAD", location_, "");
+  return head.status == 200 && head.Header("content-length") == std::to_string(bytes_written_);
+}
+
 void S3Writer::Write(const char* data, size_t size) {
   if (committed_) throw Error(ErrorKind::kInternal, uri_ + ": write after commit");
+  bytes_written_ += size;
   while (size > 0) {
     size_t take = std::min(size, part_size_ - buffer_.size());
     buffer_.append(data, take);
@@ -365,6 +376,10 @@ void S3Writer::Commit() {
   body += "</CompleteMultipartUpload>";
   HttpResponse response = storage_.Send("POST", location_, QueryString({{"uploadId", upload_id_}}),
                                         std::move(body), {{"Content-Type", "application/xml"}});
+  if (response.status == 404 && CompletedByAnEarlierAttempt(response)) {
+    committed_ = true;
+    return;
+  }
   if (response.status != 200) storage_.Fail(response, uri_, "complete multipart upload");
   // S3 may report a failed completion inside a 200 response.
   XmlElement result = ParseXml(response.body);

@@ -178,6 +178,8 @@ TEST_F(S3StorageTest, MultipartUploadOfTwelveMiBInFiveMiBPartsReadsBackByteExact
   EXPECT_EQ(tail, bytes.substr((size_t{5} << 20) - 10000, 20000)) << "across a part boundary";
 }
 
+// s3rver implements neither AbortMultipartUpload (it answers 405) nor ListMultipartUploads, so
+// here only the object's absence is checked; s3_protocol_test.cc checks the abort request.
 TEST_F(S3StorageTest, DestroyingAnUncommittedMultipartWriterLeavesNothing) {
   std::string bytes = Pattern(size_t{6} << 20, 9);
   {
