@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ struct Vector {
   std::string string_to_sign_hash;  // last line of the published string to sign
   std::string authorization;
 };
+
+// gtest names the parameter in failure messages (instead of dumping its bytes).
+void PrintTo(const Vector& v, std::ostream* os) {
+  *os << v.name;
+}
 
 const char kSuiteDate[] = "20150830T123600Z";
 const char kSuiteHost[] = "http://example.amazonaws.com";
@@ -237,6 +243,10 @@ struct S3Example {
   std::string signed_headers;
   std::string signature;
 };
+
+void PrintTo(const S3Example& e, std::ostream* os) {
+  *os << e.name;
+}
 
 std::vector<S3Example> S3Examples() {
   return {
