@@ -69,7 +69,7 @@ std::string NormalizeEndpoint(std::string endpoint, const std::string& source) {
   return endpoint;
 }
 
-// Part size and page size apply to S3 and to GCS's XML API alike.
+// Part size, upload parallelism and page size apply to S3 and to GCS's XML API alike.
 void ApplyTransferSettings(S3Config& config) {
   if (EnvSet("SLUICE_S3_PART_SIZE")) {
     std::string text = Env("SLUICE_S3_PART_SIZE");
@@ -82,6 +82,15 @@ void ApplyTransferSettings(S3Config& config) {
           text + "'");
     }
     config.part_size = static_cast<size_t>(value);
+  }
+  if (EnvSet("SLUICE_S3_UPLOAD_PARALLELISM")) {
+    std::string text = Env("SLUICE_S3_UPLOAD_PARALLELISM");
+    char* end = nullptr;
+    long value = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || value < 1 || value > 16) {
+      throw UsageError("SLUICE_S3_UPLOAD_PARALLELISM must be between 1 and 16, got '" + text + "'");
+    }
+    config.upload_parallelism = static_cast<int>(value);
   }
   if (EnvSet("SLUICE_S3_LIST_PAGE_SIZE")) {
     std::string text = Env("SLUICE_S3_LIST_PAGE_SIZE");

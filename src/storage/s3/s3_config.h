@@ -21,6 +21,7 @@ struct S3Config {
   std::string scheme = "s3";   // URI scheme of the objects: "s3" or "gs"
   int list_page_size = 1000;   // ListObjectsV2 max-keys
   size_t part_size = 8 << 20;  // multipart upload part size; S3's minimum is 5 MiB
+  int upload_parallelism = 4;  // multipart parts uploading at once per writer
 
   bool Anonymous() const { return access_key_id.empty() && secret_access_key.empty(); }
 };
@@ -35,7 +36,8 @@ struct S3Config {
 //   in its "s3 =" sub-section), else AWS;
 // - addressing: SLUICE_S3_ADDRESSING=path|virtual; default path with a custom endpoint,
 //   virtual-hosted on AWS;
-// - SLUICE_S3_PART_SIZE (bytes, at least 5 MiB) and SLUICE_S3_LIST_PAGE_SIZE (1..1000).
+// - SLUICE_S3_PART_SIZE (bytes, at least 5 MiB), SLUICE_S3_UPLOAD_PARALLELISM (1..16) and
+//   SLUICE_S3_LIST_PAGE_SIZE (1..1000).
 // Throws a usage error for malformed settings (e.g. a profile that was asked for by name and
 // does not exist, or a key without its secret).
 S3Config S3ConfigFromEnvironment(const std::string& bucket);

@@ -33,7 +33,8 @@ const char* const kVariables[] = {"HOME",
                                   "SLUICE_S3_LIST_PAGE_SIZE",
                                   "GCS_HMAC_ACCESS_ID",
                                   "GCS_HMAC_SECRET",
-                                  "SLUICE_GCS_XML_ENDPOINT"};
+                                  "SLUICE_GCS_XML_ENDPOINT",
+                                  "SLUICE_S3_UPLOAD_PARALLELISM"};
 
 // Every test starts from an empty AWS environment with HOME in a fresh directory (so the
 // machine's own ~/.aws never leaks in) and gets the original environment back afterwards.
@@ -228,7 +229,7 @@ TEST_F(S3ConfigTest, AddressingIsChosenBySluiceS3AddressingOrByBucketName) {
   EXPECT_THROW(S3ConfigFromEnvironment("bucket"), Error);
 }
 
-TEST_F(S3ConfigTest, PartAndPageSizesFromTheEnvironmentAreValidated) {
+TEST_F(S3ConfigTest, PartSizeUploadParallelismAndPageSizeFromTheEnvironmentAreValidated) {
   setenv("SLUICE_S3_PART_SIZE", "5242880", 1);
   setenv("SLUICE_S3_LIST_PAGE_SIZE", "2", 1);
   S3Config config = S3ConfigFromEnvironment("b");
@@ -238,6 +239,12 @@ TEST_F(S3ConfigTest, PartAndPageSizesFromTheEnvironmentAreValidated) {
   EXPECT_THROW(S3ConfigFromEnvironment("b"), Error) << "below S3's 5 MiB minimum";
   setenv("SLUICE_S3_PART_SIZE", "5242880", 1);
   setenv("SLUICE_S3_LIST_PAGE_SIZE", "0", 1);
+  EXPECT_THROW(S3ConfigFromEnvironment("b"), Error);
+  unsetenv("SLUICE_S3_LIST_PAGE_SIZE");
+  EXPECT_EQ(S3ConfigFromEnvironment("b").upload_parallelism, 4);
+  setenv("SLUICE_S3_UPLOAD_PARALLELISM", "1", 1);
+  EXPECT_EQ(S3ConfigFromEnvironment("b").upload_parallelism, 1);
+  setenv("SLUICE_S3_UPLOAD_PARALLELISM", "17", 1);
   EXPECT_THROW(S3ConfigFromEnvironment("b"), Error);
 }
 

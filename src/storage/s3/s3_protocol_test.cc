@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -87,6 +90,7 @@ S3Config FakeConfig(const FakeS3& fake, bool anonymous = false) {
     config.session_token = "session-token-value";
   }
   config.part_size = 5 << 20;
+  config.upload_parallelism = 1;  // requests in a fixed order
   return config;
 }
 
@@ -337,6 +341,86 @@ TEST(S3Protocol, ACompletionRetriedAfterItsResponseWasLostFindsTheObjectAndSucce
   writer->Commit();
   EXPECT_EQ(completions, 2);
   EXPECT_EQ(fake.requests().back().method, "HEAD");
+}
+
+TEST(S3Protocol, PartsUploadInParallelUpToTheLimitAndCompleteInPartNumberOrder) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int uploading = 0;
+  int most_at_once = 0;
+  FakeS3 fake([&](const SeenRequest& req, httplib::Response& res) {
+    if (req.method == "POST" && req.target.find("uploads") != std::string::npos) {
+      res.set_content(
+          "<InitiateMultipartUploadResult><UploadId>U3</UploadId>"
+          "</InitiateMultipartUploadResult>",
+          "application/xml");
+    } else if (req.method == "PUT") {
+      std::unique_lock<std::mutex> lock(mutex);
+      most_at_once = std::max(most_at_once, ++uploading);
+      changed.notify_all();
+      // Hold each part until three are in flight (or a second passes), so overlap shows.
+      changed.wait_for(lock, std::chrono::seconds(1), [&] { return most_at_once >= 3; });
+      --uploading;
+      std::string number = req.target.substr(req.target.find("partNumber=") + 11);
+      res.set_header("ETag", "\"etag-" + number.substr(0, number.find('&')) + "\"");
+    } else if (req.method == "POST") {
+      res.set_content("<CompleteMultipartUploadResult/>", "application/xml");
+    }
+  });
+  S3Config config = FakeConfig(fake);
+  config.upload_parallelism = 3;
+  auto storage = MakeS3Storage(config, FastOptions());
+  std::string part(size_t{5} << 20, 'z');
+  auto writer = storage->OpenWrite("s3://b/parallel");
+  for (int i = 0; i < 5; ++i) writer->Write(part.data(), part.size());
+  writer->Write("end", 3);
+  writer->Commit();
+  EXPECT_EQ(most_at_once, 3);
+  std::vector<SeenRequest> requests = fake.requests();
+  ASSERT_EQ(requests.size(), 8u);  // start, 6 parts, complete
+  std::string expected = "<CompleteMultipartUpload>";
+  for (int i = 1; i <= 6; ++i) {
+    expected += "<Part><PartNumber>" + std::to_string(i) + "</PartNumber><ETag>&quot;etag-" +
+                std::to_string(i) + "&quot;</ETag></Part>";
+  }
+  EXPECT_EQ(requests.back().body, expected + "</CompleteMultipartUpload>");
+}
+
+TEST(S3Protocol, AFailedPartFailsTheWriterWhichThenAbortsInsteadOfCompleting) {
+  FakeS3 fake([&](const SeenRequest& req, httplib::Response& res) {
+    if (req.method == "POST" && req.target.find("uploads") != std::string::npos) {
+      res.set_content(
+          "<InitiateMultipartUploadResult><UploadId>U4</UploadId>"
+          "</InitiateMultipartUploadResult>",
+          "application/xml");
+    } else if (req.method == "PUT" && req.target.find("partNumber=2&") != std::string::npos) {
+      res.status = 403;
+      res.set_content("<Error><Code>AccessDenied</Code><Message>no</Message></Error>",
+                      "application/xml");
+    } else if (req.method == "PUT") {
+      res.set_header("ETag", "\"ok\"");
+    }
+  });
+  S3Config config = FakeConfig(fake);
+  config.upload_parallelism = 2;
+  auto storage = MakeS3Storage(config, FastOptions());
+  std::string part(size_t{5} << 20, 'w');
+  {
+    auto writer = storage->OpenWrite("s3://b/failing");
+    Error e = CatchError([&] {
+      for (int i = 0; i < 4; ++i) writer->Write(part.data(), part.size());
+      writer->Commit();
+    });
+    EXPECT_EQ(e.kind(), ErrorKind::kInput) << e.what();
+    EXPECT_THROW(writer->Commit(), Error) << "never completes without part 2";
+  }
+  std::vector<SeenRequest> requests = fake.requests();
+  for (const SeenRequest& request : requests) {
+    EXPECT_FALSE(request.method == "POST" && request.target.find("uploadId=") != std::string::npos)
+        << "completed despite a failed part";
+  }
+  EXPECT_EQ(requests.back().method, "DELETE");
+  EXPECT_EQ(requests.back().target, "/b/failing?uploadId=U4");
 }
 
 }  // namespace

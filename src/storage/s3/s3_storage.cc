@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <deque>
+#include <future>
 #include <utility>
 #include <vector>
 
@@ -68,31 +70,41 @@ std::string QueryString(const std::vector<std::pair<std::string, std::string>>& 
 class S3Storage;
 
 // Buffers up to one part; a small object is a single PUT at Commit, a large one a multipart
-// upload completed at Commit and aborted if the writer is destroyed before.
+// upload completed at Commit and aborted if the writer is destroyed before. Up to `parallelism`
+// parts upload at once while the next one fills, so memory stays within
+// (parallelism + 1) x part_size.
 class S3Writer : public ObjectWriter {
  public:
-  S3Writer(const S3Storage& storage, Location location, std::string uri, size_t part_size)
+  S3Writer(const S3Storage& storage, Location location, std::string uri, size_t part_size,
+           int parallelism)
       : storage_(storage),
         location_(std::move(location)),
         uri_(std::move(uri)),
-        part_size_(part_size) {}
+        part_size_(part_size),
+        parallelism_(static_cast<size_t>(std::max(parallelism, 1))) {}
   ~S3Writer() override;
   void Write(const char* data, size_t size) override;
   void Commit() override;
 
  private:
   void UploadBufferAsPart();
+  std::string UploadPart(const std::string& query, std::string body) const;
+  void CollectOldestPart();
   bool CompletedByAnEarlierAttempt(const HttpResponse& response) const;
 
   const S3Storage& storage_;
-  Location location_;
-  std::string uri_;
-  size_t part_size_;
+  const Location location_;
+  const std::string uri_;
+  const size_t part_size_;
+  const size_t parallelism_;
   std::string buffer_;
   std::string upload_id_;
-  std::vector<std::string> part_etags_;  // as S3 returned them, quotes included
+  std::deque<std::future<std::string>> in_flight_;  // parts uploading, oldest first
+  std::vector<std::string> part_etags_;             // of finished parts in order, quotes included
+  size_t parts_started_ = 0;
   uint64_t bytes_written_ = 0;
   bool committed_ = false;
+  bool failed_ = false;  // a part failed: completing now would drop it from the object
 };
 
 class S3Storage : public Storage {
@@ -300,7 +312,8 @@ std::unique_ptr<InputStream> S3Storage::OpenRead(const std::string& uri) {
 
 std::unique_ptr<ObjectWriter> S3Storage::OpenWrite(const std::string& uri) {
   Location location = ParseUri(uri, /*need_key=*/true);
-  return std::make_unique<S3Writer>(*this, std::move(location), uri, config_.part_size);
+  return std::make_unique<S3Writer>(*this, std::move(location), uri, config_.part_size,
+                                    config_.upload_parallelism);
 }
 
 void S3Storage::Remove(const std::string& uri) {
@@ -311,6 +324,8 @@ void S3Storage::Remove(const std::string& uri) {
 }
 
 S3Writer::~S3Writer() {
+  // Parts still uploading finish first: a part landing after the abort would outlive it.
+  for (auto& part : in_flight_) part.wait();
   if (committed_ || upload_id_.empty()) return;
   try {
     storage_.Send("DELETE", location_, QueryString({{"uploadId", upload_id_}}));
@@ -329,6 +344,7 @@ bool S3Writer::CompletedByAnEarlierAttempt(const HttpResponse& response) const {
 
 void S3Writer::Write(const char* data, size_t size) {
   if (committed_) throw Error(ErrorKind::kInternal, uri_ + ": write after commit");
+  if (failed_) throw Error(ErrorKind::kIo, uri_ + ": write after a failed part upload");
   bytes_written_ += size;
   while (size > 0) {
     size_t take = std::min(size, part_size_ - buffer_.size());
@@ -348,18 +364,38 @@ void S3Writer::UploadBufferAsPart() {
       throw Error(ErrorKind::kIo, uri_ + ": multipart upload started without an UploadId", true);
     }
   }
-  std::string query = QueryString(
-      {{"partNumber", std::to_string(part_etags_.size() + 1)}, {"uploadId", upload_id_}});
-  HttpResponse response = storage_.Send("PUT", location_, query, std::move(buffer_));
-  buffer_.clear();
+  while (in_flight_.size() >= parallelism_) CollectOldestPart();
+  std::string query =
+      QueryString({{"partNumber", std::to_string(++parts_started_)}, {"uploadId", upload_id_}});
+  in_flight_.push_back(std::async(std::launch::async, &S3Writer::UploadPart, this, std::move(query),
+                                  std::move(buffer_)));
+  buffer_ = std::string();
+  buffer_.reserve(part_size_);  // the object is large: the next part fills up too
+}
+
+// Runs on its own thread; touches only members that are fixed at construction.
+std::string S3Writer::UploadPart(const std::string& query, std::string body) const {
+  HttpResponse response = storage_.Send("PUT", location_, query, std::move(body));
   if (response.status != 200) storage_.Fail(response, uri_, "upload part");
   std::string etag = response.Header("etag");
   if (etag.empty()) throw Error(ErrorKind::kIo, uri_ + ": uploaded part has no ETag", true);
-  part_etags_.push_back(etag);
+  return etag;
+}
+
+void S3Writer::CollectOldestPart() {
+  std::future<std::string> part = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  try {
+    part_etags_.push_back(part.get());
+  } catch (...) {
+    failed_ = true;
+    throw;
+  }
 }
 
 void S3Writer::Commit() {
   if (committed_) return;
+  if (failed_) throw Error(ErrorKind::kIo, uri_ + ": commit after a failed part upload");
   if (upload_id_.empty()) {
     HttpResponse response = storage_.Send("PUT", location_, "", std::move(buffer_));
     buffer_.clear();
@@ -368,6 +404,7 @@ void S3Writer::Commit() {
     return;
   }
   if (!buffer_.empty()) UploadBufferAsPart();
+  while (!in_flight_.empty()) CollectOldestPart();
   std::string body = "<CompleteMultipartUpload>";
   for (size_t i = 0; i < part_etags_.size(); ++i) {
     body += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" +
