@@ -208,6 +208,21 @@ TEST(S3Protocol, ABucketInAnotherRegionSaysWhichRegionToSet) {
   EXPECT_NE(std::string(e.what()).find("AWS_REGION=eu-central-1"), std::string::npos) << e.what();
 }
 
+TEST(S3Protocol, AMalformedAuthorizationForTheWrongRegionSaysWhichRegionToSet) {
+  FakeS3 fake([](const SeenRequest&, httplib::Response& res) {
+    res.status = 400;
+    res.set_content(
+        "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region "
+        "'us-east-1' is wrong; expecting 'ap-south-1'</Message>"
+        "<Region>ap-south-1</Region></Error>",
+        "application/xml");
+  });
+  auto storage = MakeS3Storage(FakeConfig(fake), FastOptions());
+  Error e = CatchError([&] { storage->List("s3://bucket/k"); });
+  EXPECT_EQ(e.kind(), ErrorKind::kInput);
+  EXPECT_NE(std::string(e.what()).find("AWS_REGION=ap-south-1"), std::string::npos) << e.what();
+}
+
 TEST(S3Protocol, ARangeAnsweredWithTheWholeObjectIsSliced) {
   FakeS3 fake(
       [](const SeenRequest&, httplib::Response& res) {

@@ -177,11 +177,14 @@ void S3Storage::Fail(const HttpResponse& response, const std::string& uri,
                      const std::string& action) const {
   std::string code;
   std::string message;
+  std::string region = response.Header("x-amz-bucket-region");
   if (!response.body.empty() && response.body.find('<') != std::string::npos) {
     try {
       XmlElement error = ParseXml(response.body);
       code = error.ChildText("Code");
       message = error.ChildText("Message");
+      // AuthorizationHeaderMalformed and PermanentRedirect name the bucket's region.
+      if (region.empty()) region = error.ChildText("Region");
     } catch (const Error&) {
       // Not XML after all (a proxy's HTML page): report the status alone.
     }
@@ -189,7 +192,6 @@ void S3Storage::Fail(const HttpResponse& response, const std::string& uri,
   std::string detail = "HTTP " + std::to_string(response.status);
   if (!code.empty()) detail += " " + code;
   if (!message.empty()) detail += ": " + message;
-  std::string region = response.Header("x-amz-bucket-region");
   if (!region.empty() && region != config_.region) {
     throw InputError(uri + ": " + action + " failed: the bucket is in region " + region + ", not " +
                      config_.region + " (set AWS_REGION=" + region + ")");
