@@ -134,7 +134,6 @@ class S3Storage : public Storage {
   std::string Uri(const std::string& bucket, const std::string& key) const {
     return config_.scheme + "://" + bucket + "/" + key;
   }
-  const S3Config& config() const { return config_; }
 
  private:
   S3Config config_;
@@ -438,17 +437,23 @@ std::string S3RequestUrl(const S3Config& config, const std::string& bucket, cons
   std::string host = "s3." + config.region + ".amazonaws.com";
   if (!config.endpoint.empty()) {
     size_t separator = config.endpoint.find("://");
-    scheme = config.endpoint.substr(0, separator);
-    host = config.endpoint.substr(separator + 3);
+    if (separator == std::string::npos) {
+      host = config.endpoint;
+    } else {
+      scheme = config.endpoint.substr(0, separator);
+      host = config.endpoint.substr(separator + 3);
+    }
   }
-  std::string url;
+  std::string url = scheme;
+  url.append("://");
   if (config.path_style || !S3BucketIsVirtualHostable(bucket)) {
-    url = scheme + "://" + host + "/" + AwsUriEncode(bucket, false);
-    if (!key.empty()) url += "/" + AwsUriEncode(key, /*keep_slash=*/true);
+    url.append(host).append("/").append(AwsUriEncode(bucket, false));
+    if (!key.empty()) url.append("/").append(AwsUriEncode(key, /*keep_slash=*/true));
   } else {
-    url = scheme + "://" + bucket + "." + host + "/" + AwsUriEncode(key, /*keep_slash=*/true);
+    url.append(bucket).append(".").append(host).append("/");
+    url.append(AwsUriEncode(key, /*keep_slash=*/true));
   }
-  if (!query.empty()) url += "?" + query;
+  if (!query.empty()) url.append("?").append(query);
   return url;
 }
 
