@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -219,6 +220,61 @@ TEST_F(S3StorageTest, UrisOfAnotherSchemeOrWithoutObjectAreUsageErrors) {
   EXPECT_EQ(CatchError([&] { storage_->Stat("gs://b/k"); }).kind(), ErrorKind::kUsage);
   EXPECT_EQ(CatchError([&] { storage_->Stat("s3://b/"); }).kind(), ErrorKind::kUsage);
   EXPECT_EQ(CatchError([&] { storage_->List("s3:///k"); }).kind(), ErrorKind::kUsage);
+}
+
+// Sets environment variables for one scope and restores what was there before.
+class ScopedEnvironment {
+ public:
+  void Set(const char* name, const std::string& value) {
+    if (!saved_.count(name)) {
+      const char* old = std::getenv(name);
+      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
+    }
+    setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnvironment() {
+    for (const auto& [name, value] : saved_) {
+      if (value) {
+        setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        unsetenv(name.c_str());
+      }
+    }
+  }
+
+ private:
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
+TEST_F(S3StorageTest, ConfigurationFromTheEnvironmentReachesACustomEndpointPathStyle) {
+  ScopedEnvironment env;
+  env.Set("HOME", "/nonexistent-sluice-home");
+  env.Set("AWS_ACCESS_KEY_ID", "S3RVER");
+  env.Set("AWS_SECRET_ACCESS_KEY", "S3RVER");
+  env.Set("AWS_ENDPOINT_URL_S3", config_->endpoint);
+  S3Config config = S3ConfigFromEnvironment(*bucket_);
+  EXPECT_TRUE(config.path_style);
+  auto storage = MakeS3Storage(config, S3TestHttpOptions());
+  Put(*storage, prefix_ + "env.csv", "a,b\n");
+  ASSERT_EQ(storage->List(prefix_).size(), 1u);
+  EXPECT_EQ(ReadAll(*storage, prefix_ + "env.csv"), "a,b\n");
+}
+
+TEST_F(S3StorageTest, GcsHmacModeServesGsUrisOverTheSameProtocol) {
+  ScopedEnvironment env;
+  env.Set("GCS_HMAC_ACCESS_ID", "S3RVER");
+  env.Set("GCS_HMAC_SECRET", "S3RVER");
+  env.Set("SLUICE_GCS_XML_ENDPOINT", config_->endpoint);
+  ASSERT_TRUE(GcsHmacConfigured());
+  auto storage = MakeS3Storage(GcsXmlConfigFromEnvironment(), S3TestHttpOptions());
+  std::string prefix = "gs://" + *bucket_ + "/" + RandomHex() + "/";
+  Put(*storage, prefix + "g.json", "{}");
+  std::vector<ObjectInfo> listed = storage->List(prefix);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].uri, prefix + "g.json");
+  EXPECT_EQ(ReadAll(*storage, prefix + "g.json"), "{}");
+  EXPECT_EQ(CatchError([&] { storage->Stat(prefix_ + "x"); }).kind(), ErrorKind::kUsage)
+      << "an s3:// URI is not a gs:// object";
 }
 
 TEST(S3RequestUrl, VirtualHostedOnAwsPathStyleForCustomEndpointsAndDottedBuckets) {
