@@ -13,12 +13,22 @@ namespace {
 class S3Harness : public StorageHarness {
  public:
   S3Harness(const S3Config& config, std::string bucket)
-      : storage_(MakeS3Storage(config, S3TestHttpOptions())), bucket_(std::move(bucket)) {}
+      : config_(config),
+        storage_(MakeS3Storage(config, S3TestHttpOptions())),
+        bucket_(std::move(bucket)) {}
   std::string Name() const override { return "S3"; }
   Storage& storage() override { return *storage_; }
   std::string FreshPrefix() override { return "s3://" + bucket_ + "/" + RandomHex() + "/"; }
+  // What a user of s3rver (or MinIO) exports; the environment keys win over any ~/.aws profile.
+  std::string CliEnvironment() const override {
+    return "AWS_ACCESS_KEY_ID='" + config_.access_key_id + "' AWS_SECRET_ACCESS_KEY='" +
+           config_.secret_access_key + "' AWS_REGION='" + config_.region +
+           "' AWS_ENDPOINT_URL_S3='" + config_.endpoint + "' SLUICE_S3_ADDRESSING='path' " +
+           "SLUICE_S3_LIST_PAGE_SIZE='" + std::to_string(config_.list_page_size) + "' ";
+  }
 
  private:
+  S3Config config_;
   std::unique_ptr<Storage> storage_;
   std::string bucket_;
 };
