@@ -31,23 +31,18 @@ std::string StripQuotes(std::string etag) {
   return etag;
 }
 
-// "2009-10-12T17:50:30.000Z" (ListObjectsV2) -> ns since the epoch; 0 if unparsable.
+// "2009-10-12T17:50:30.000Z" (ListObjectsV2) -> ns since the epoch; 0 if unparsable. The
+// fraction is dropped: HEAD's Last-Modified has whole seconds only, and List and Stat must agree
+// on an object's fingerprint (incremental loads compare them).
 int64_t ParseIso8601(const std::string& text) {
   std::tm tm{};
-  int fraction_start = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &fraction_start) != 6) {
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
     return 0;
   }
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
-  int64_t ns = static_cast<int64_t>(timegm(&tm)) * 1000000000;
-  const char* p = text.c_str() + fraction_start;
-  if (*p == '.') {
-    int64_t scale = 100000000;
-    for (++p; *p >= '0' && *p <= '9'; ++p, scale /= 10) ns += (*p - '0') * scale;
-  }
-  return ns;
+  return static_cast<int64_t>(timegm(&tm)) * 1000000000;
 }
 
 // "Wed, 12 Oct 2009 17:50:00 GMT" (Last-Modified) -> ns since the epoch; 0 if unparsable.

@@ -126,7 +126,7 @@ TEST_F(S3StorageTest, StatReportsSizeEtagAndModificationTimeLikeList) {
   std::vector<ObjectInfo> listed = storage_->List(prefix_);
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(info.etag, listed[0].etag);
-  EXPECT_EQ(info.mtime_ns / 1000000000, listed[0].mtime_ns / 1000000000);
+  EXPECT_EQ(info.mtime_ns, listed[0].mtime_ns) << "one fingerprint, however it was obtained";
 }
 
 TEST_F(S3StorageTest, ReadRangeReturnsExactBytesClippedAtTheEndAndZeroAtOrPastIt) {
