@@ -63,7 +63,7 @@ start() {
   wait_for_port "$s3_port" s3rver "$dir/s3rver.log"
   azure_port="$(free_port "${SLUICE_AZURE_PORT:-10010}")"
   "$prefix/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$azure_port" \
-    --location "$dir/azure" --skipApiVersionCheck --silent >"$dir/azurite.log" 2>&1 &
+    --location "$dir/azure" --skipApiVersionCheck --silent --disableTelemetry >"$dir/azurite.log" 2>&1 &
   echo $! >"$dir/azurite.pid"
   wait_for_port "$azure_port" azurite "$dir/azurite.log"
   cat >"$dir/env" <<ENV

@@ -73,7 +73,8 @@ TEST_P(RemoteBackends, AMissingObjectFailsNamingIt) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ObjectStores, RemoteBackends,
-                         ::testing::Values(Backend{"S3", testing::MakeS3Harness}),
+                         ::testing::Values(Backend{"S3", testing::MakeS3Harness},
+                                           Backend{"Azure", testing::MakeAzureHarness}),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <mutex>
 
 #include "core/error.h"
+#include "storage/azure/azure_config.h"
+#include "storage/azure/azure_storage.h"
 #include "storage/http/http_storage.h"
 #include "storage/local/local_storage.h"
 #include "storage/s3/s3_config.h"
@@ -32,6 +34,11 @@ std::unique_ptr<Storage> MakeStorage(const std::string& scheme, const std::strin
   if (scheme == "http" || scheme == "https") return MakeHttpStorage(HttpOptions::FromEnvironment());
   if (scheme == "s3") {
     return MakeS3Storage(S3ConfigFromEnvironment(authority), HttpOptions::FromEnvironment());
+  }
+  if (scheme == "az" || scheme == "abfs" || scheme == "abfss") {
+    // The account comes from an abfs URL's host, else from the environment.
+    return MakeAzureStorage(AzureConfigFromEnvironment(AzureAccountOfUri(scheme + "://" + authority)),
+                            HttpOptions::FromEnvironment());
   }
   // GCS: HMAC keys select the S3-compatible XML API.
   if (scheme == "gs" && GcsHmacConfigured()) {

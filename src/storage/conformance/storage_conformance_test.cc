@@ -25,6 +25,7 @@ std::vector<Backend> Backends() {
       {"Local", MakeLocalHarness},
       {"Http", MakeHttpHarness},
       {"S3", MakeS3Harness},
+      {"Azure", MakeAzureHarness},
   };
 }
 
