@@ -114,15 +114,17 @@ TEST_F(FilesystemCli, KillingLoadsAtRandomNeverShowsAPartialLoad) {
         "load", path, Prefix() + "?format=csv&file_rows=20000", "--mode", mode, "-q", "--force"};
     std::mt19937 rng(7);
     int64_t exited_ok = 0;
-    for (int attempt = 0; attempt < 8; attempt++) {
+    int attempts = 0;
+    for (; attempts < 8; attempts++) {
       const auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 900)(rng));
       if (LoadAndMaybeKill(args, delay)) exited_ok++;
       const int64_t committed = std::stoll(Query("SELECT count(*) FROM _sluice_loads")[0]);
       ASSERT_GE(committed, exited_ok);
       const int64_t expected = committed == 0 ? 0 : (mode == "append" ? committed * kRows : kRows);
       const Rows rows = committed ? Query("SELECT count(*) FROM big") : Rows{"0"};
-      ASSERT_EQ(rows, Rows{std::to_string(expected)}) << mode << " attempt " << attempt;
+      ASSERT_EQ(rows, Rows{std::to_string(expected)}) << mode << " attempt " << attempts;
     }
+    ASSERT_LT(exited_ok, attempts) << "no run was killed: the test proved nothing";
     ASSERT_TRUE(LoadAndMaybeKill(args, std::chrono::seconds(120))) << "a load that is not killed";
     const auto catalog = ManifestCatalog::Read(StorageFor(Prefix()), Prefix());
     const auto live = catalog.LiveFiles();

@@ -89,12 +89,13 @@ class FormatRoundTrip : public ::testing::TestWithParam<std::string> {
 
 TEST_P(FormatRoundTrip, EveryTypeReadsBackWithItsValues) {
   LoadEveryType();
-  EXPECT_EQ(Query("SELECT i, d, m, b, s, dt, ts, epoch_us(tz), j, bin, u::VARCHAR FROM t ORDER BY i"),
-            (Rows{"1|0.1|12.34|true|plain|2024-01-01|2024-01-01 00:00:00.123456|1704067200123456|"
-                  "{\"a\":[1,2]}|\\x00\\x01ab|00112233-4455-6677-8899-aabbccddeeff",
-                  "3|NULL|NULL|NULL||NULL|NULL|NULL|NULL|NULL|NULL",
-                  "9223372036854775807|1e+300|-0.05|false|comma, \"quote\"\nnew line|1969-12-31|"
-                  "1969-12-31 23:59:59.999999|0|\"str\"||01010101-0101-0101-0101-010101010101"}));
+  EXPECT_EQ(
+      Query("SELECT i, d, m, b, s, dt, ts, epoch_us(tz), j, bin, u::VARCHAR FROM t ORDER BY i"),
+      (Rows{"1|0.1|12.34|true|plain|2024-01-01|2024-01-01 00:00:00.123456|1704067200123456|"
+            "{\"a\":[1,2]}|\\x00\\x01ab|00112233-4455-6677-8899-aabbccddeeff",
+            "3|NULL|NULL|NULL||NULL|NULL|NULL|NULL|NULL|NULL",
+            "9223372036854775807|1e+300|-0.05|false|comma, \"quote\"\nnew line|1969-12-31|"
+            "1969-12-31 23:59:59.999999|0|\"str\"||01010101-0101-0101-0101-010101010101"}));
 }
 
 TEST_P(FormatRoundTrip, TheEmptyStringAndNullStayApart) {

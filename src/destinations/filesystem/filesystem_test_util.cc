@@ -157,8 +157,10 @@ std::vector<std::string> QueryFilesystemDestination(Storage& storage, const std:
   std::vector<ManifestFile> rejects;
   std::set<std::string> pipelines;
   for (const LoadManifest& m : catalog.manifests()) {
-    con.ExecuteWithParams("INSERT INTO _sluice_loads VALUES (?, ?, ?, 'committed', ?)",
-                          {m.load_id, m.pipeline, m.mode, m.kind});
+    if (m.kind == "load") {
+      con.ExecuteWithParams("INSERT INTO _sluice_loads VALUES (?, ?, ?, 'committed', ?)",
+                            {m.load_id, m.pipeline, m.mode, m.kind});
+    }
     for (const SchemaVersion& v : m.schemas) {
       con.ExecuteWithParams("INSERT INTO _sluice_schemas VALUES (?, ?, ?, ?)",
                             {m.pipeline, v.table, v.version_hash, m.load_id});
