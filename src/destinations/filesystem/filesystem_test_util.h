@@ -12,9 +12,9 @@
 namespace sluice::testing_util {
 
 // Runs `sql` over views named after the destination's tables, plus _sluice_loads (load_id,
-// pipeline, mode, status, kind: one row per committed load), _sluice_rejects (the rejects files), _sluice_schemas
-// (pipeline, table_name, version_hash, load_id) and _sluice_state (pipeline, resource, key,
-// value, load_id). Rows come back as "a|b|c" lines, NULL spelled NULL.
+// pipeline, mode, status, kind: one row per committed load), _sluice_rejects (the rejects files),
+// _sluice_schemas (pipeline, table_name, version_hash, load_id) and _sluice_state (pipeline,
+// resource, key, value, load_id). Rows come back as "a|b|c" lines, NULL spelled NULL.
 std::vector<std::string> QueryFilesystemDestination(Storage& storage, const std::string& prefix,
                                                     const std::string& sql);
 

@@ -25,7 +25,7 @@ ParquetWorkspace::ParquetWorkspace(std::string compression) : compression_(std::
   dir_ = pattern;
   connection_ = std::make_unique<DuckDbConnection>(":memory:");
   // Bounded memory: buffered rows beyond the limit spill to the private directory.
-  connection_->Execute("SET memory_limit = '256MB'");
+  connection_->Execute("SET memory_limit = '128MB'");
   connection_->Execute("SET temp_directory = " + SqlStringLiteral(dir_ + "/spill"));
   connection_->Execute("SET preserve_insertion_order = true");
 }
