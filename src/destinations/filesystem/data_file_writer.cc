@@ -7,6 +7,7 @@
 #include "core/identifiers.h"
 #include "core/json_string.h"
 #include "destinations/duckdb/table_appender.h"
+#include "destinations/filesystem/compressing_object_writer.h"
 #include "destinations/filesystem/parquet_workspace.h"
 #include "destinations/filesystem/text_values.h"
 
@@ -19,15 +20,22 @@ constexpr size_t kFlushBytes = 1 << 20;
 // megabyte, so memory stays at one buffer whatever the file size.
 class TextFileWriter : public DataFileWriter {
  public:
-  TextFileWriter(Storage& storage, const std::string& uri, std::vector<ColumnSchema> columns)
-      : writer_(storage.OpenWrite(uri)), columns_(std::move(columns)) {}
+  TextFileWriter(Storage& storage, const std::string& uri, std::vector<ColumnSchema> columns,
+                 const std::string& compression)
+      : writer_(storage.OpenWrite(uri)), columns_(std::move(columns)) {
+    if (compression != "none") {
+      compressed_ = true;
+      writer_ = MakeCompressingWriter(std::move(writer_), compression, &stored_);
+    }
+  }
 
+  // Uncompressed bytes: what file_bytes limits.
   uint64_t buffered_bytes() const override { return written_ + buffer_.size(); }
 
   uint64_t Finish() override {
     Flush();
     writer_->Commit();
-    return written_;
+    return compressed_ ? stored_ : written_;
   }
 
  protected:
@@ -50,13 +58,16 @@ class TextFileWriter : public DataFileWriter {
   std::unique_ptr<ObjectWriter> writer_;
   std::vector<ColumnSchema> columns_;
   std::string buffer_;
-  uint64_t written_ = 0;
+  uint64_t written_ = 0;  // uncompressed bytes handed to writer_
+  bool compressed_ = false;
+  uint64_t stored_ = 0;  // compressed bytes that reached the object
 };
 
 class CsvFileWriter final : public TextFileWriter {
  public:
-  CsvFileWriter(Storage& storage, const std::string& uri, std::vector<ColumnSchema> columns)
-      : TextFileWriter(storage, uri, std::move(columns)) {
+  CsvFileWriter(Storage& storage, const std::string& uri, std::vector<ColumnSchema> columns,
+                const std::string& compression)
+      : TextFileWriter(storage, uri, std::move(columns), compression) {
     for (size_t c = 0; c < columns_.size(); c++) {
       if (c) buffer_.push_back(',');
       AppendCsvField(columns_[c].name, &buffer_);
@@ -86,8 +97,9 @@ class CsvFileWriter final : public TextFileWriter {
 
 class JsonlFileWriter final : public TextFileWriter {
  public:
-  JsonlFileWriter(Storage& storage, const std::string& uri, std::vector<ColumnSchema> columns)
-      : TextFileWriter(storage, uri, std::move(columns)) {
+  JsonlFileWriter(Storage& storage, const std::string& uri, std::vector<ColumnSchema> columns,
+                  const std::string& compression)
+      : TextFileWriter(storage, uri, std::move(columns), compression) {
     for (const auto& c : columns_) {
       std::string key;
       AppendJsonString(c.name, &key);
@@ -206,15 +218,15 @@ class ParquetFileWriter final : public DataFileWriter {
 
 }  // namespace
 
-std::unique_ptr<DataFileWriter> MakeDataFileWriter(FileFormat format, Storage& storage,
-                                                   const std::string& uri,
+std::unique_ptr<DataFileWriter> MakeDataFileWriter(const FilesystemOptions& options,
+                                                   Storage& storage, const std::string& uri,
                                                    const std::vector<ColumnSchema>& columns,
                                                    ParquetWorkspace* parquet) {
-  switch (format) {
+  switch (options.format) {
     case FileFormat::kCsv:
-      return std::make_unique<CsvFileWriter>(storage, uri, columns);
+      return std::make_unique<CsvFileWriter>(storage, uri, columns, options.compression);
     case FileFormat::kJsonl:
-      return std::make_unique<JsonlFileWriter>(storage, uri, columns);
+      return std::make_unique<JsonlFileWriter>(storage, uri, columns, options.compression);
     case FileFormat::kParquet:
       break;
   }

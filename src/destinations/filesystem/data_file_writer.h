@@ -32,8 +32,8 @@ class DataFileWriter {
 };
 
 // `parquet` is needed for FileFormat::kParquet only.
-std::unique_ptr<DataFileWriter> MakeDataFileWriter(FileFormat format, Storage& storage,
-                                                   const std::string& uri,
+std::unique_ptr<DataFileWriter> MakeDataFileWriter(const FilesystemOptions& options,
+                                                   Storage& storage, const std::string& uri,
                                                    const std::vector<ColumnSchema>& columns,
                                                    ParquetWorkspace* parquet);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
 #include "core/error.h"
 #include "core/json_string.h"
@@ -36,7 +37,12 @@ Batch Slice(const Batch& batch, size_t begin, size_t count) {
 
 // Whether `name` is "<anything>.<digits>.<ext>" with a data file extension: the names this
 // destination gives its data and reject files (other objects under the prefix are left alone).
-bool IsDataFileName(const std::string& name) {
+bool IsDataFileName(std::string name) {
+  for (const char* suffix : {".gz", ".zst"}) {
+    const size_t n = std::strlen(suffix);
+    if (name.size() > n && name.compare(name.size() - n, n, suffix) == 0)
+      name.resize(name.size() - n);
+  }
   const size_t ext_dot = name.rfind('.');
   if (ext_dot == std::string::npos || ext_dot == 0) return false;
   const std::string ext = name.substr(ext_dot + 1);
@@ -121,6 +127,7 @@ uint64_t FilesystemDestination::ResetState(const std::string& pipeline) {
   m.pipeline = pipeline;
   m.mode = "append";
   m.format = FileFormatName(uri_.options.format);
+  m.compression = uri_.options.compression;
   m.started_at = m.finished_at = m.committed_at = IsoTimestamp(now);
   for (StateEntry e : state) {
     e.value.clear();
@@ -237,12 +244,12 @@ void FilesystemDestination::WriteRows(FileSeries& s, const Batch& batch) {
     if (!s.writer) {
       // Deterministic names: a rerun of the same load id writes the same objects.
       s.writer_path = s.directory + EncodePathSegment(plan_.load_id) + "." +
-                      std::to_string(s.files.size()) + "." + FileExtension(options.format);
+                      std::to_string(s.files.size()) + "." + DataFileExtension(options);
       if (options.format == FileFormat::kParquet && !parquet_) {
         parquet_ = std::make_unique<ParquetWorkspace>(options.compression);
       }
-      s.writer = MakeDataFileWriter(options.format, storage_, uri_.prefix + s.writer_path,
-                                    s.columns, parquet_.get());
+      s.writer = MakeDataFileWriter(options, storage_, uri_.prefix + s.writer_path, s.columns,
+                                    parquet_.get());
     }
     const size_t room = size_t(options.file_rows - s.writer->rows());
     const size_t count = std::min(room, batch.num_rows - begin);
@@ -333,6 +340,7 @@ void FilesystemDestination::Commit(const LoadRecord& record) {
   m.pipeline = plan_.pipeline;
   m.mode = WriteModeName(plan_.mode);
   m.format = FileFormatName(uri_.options.format);
+  m.compression = uri_.options.compression;
   m.source = record.source;
   m.started_at = IsoTimestamp(record.started_at_micros);
   m.finished_at = IsoTimestamp(record.finished_at_micros);

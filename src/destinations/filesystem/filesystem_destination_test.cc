@@ -320,10 +320,16 @@ TEST(FilesystemUri, OptionsAndTheirErrors) {
   EXPECT_EQ(ParseFilesystemUri("file:///tmp/x").options.format, FileFormat::kParquet);
   EXPECT_EQ(ParseFilesystemUri("az://c/p?file_bytes=64MB").options.file_bytes, 64u << 20);
   EXPECT_EQ(ParseFilesystemUri("gs://b/p?compression=snappy").options.compression, "snappy");
+  EXPECT_EQ(ParseFilesystemUri("gs://b/p").options.compression, "zstd") << "parquet's default";
+  EXPECT_EQ(ParseFilesystemUri("gs://b/p?format=csv").options.compression, "none");
+  EXPECT_EQ(DataFileExtension(ParseFilesystemUri("gs://b/p?format=csv&compression=gzip").options),
+            "csv.gz");
+  EXPECT_EQ(DataFileExtension(ParseFilesystemUri("gs://b/p?format=jsonl&compression=zstd").options),
+            "jsonl.zst");
   for (const char* bad :
        {"file://relative/dir", "s3:///nobucket", "file:///x?format=xlsx", "file:///x?file_rows=0",
         "file:///x?file_bytes=lots", "file:///x?compression=lz4",
-        "file:///x?format=csv&compression=zstd", "file:///x?colour=blue"}) {
+        "file:///x?format=csv&compression=snappy", "file:///x?colour=blue"}) {
     try {
       ParseFilesystemUri(bad);
       ADD_FAILURE() << bad << " was accepted";

@@ -104,8 +104,15 @@ TEST_P(FormatRoundTrip, TheEmptyStringAndNullStayApart) {
   EXPECT_EQ(Query("SELECT i, d IS NULL FROM t WHERE i = 3"), Rows{"3|true"});
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, FormatRoundTrip, ::testing::Values("parquet", "csv", "jsonl"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Formats, FormatRoundTrip,
+                         ::testing::Values("parquet", "csv", "jsonl", "parquet&compression=snappy",
+                                           "csv&compression=gzip", "jsonl&compression=zstd"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& c : name)
+                             c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           return name;
+                         });
 
 TEST(ParquetFiles, CarrySluicesTypesForAnyParquetReader) {
   TempDir dir;

@@ -53,8 +53,11 @@ const char* FileFormatName(FileFormat format) {
   return "parquet";
 }
 
-const char* FileExtension(FileFormat format) {
-  return FileFormatName(format);
+std::string DataFileExtension(const FilesystemOptions& options) {
+  std::string ext = FileFormatName(options.format);
+  if (options.format != FileFormat::kParquet && options.compression == "gzip") ext += ".gz";
+  if (options.format != FileFormat::kParquet && options.compression == "zstd") ext += ".zst";
+  return ext;
 }
 
 bool IsFilesystemDestinationUri(const std::string& uri) {
@@ -86,6 +89,7 @@ FilesystemUri ParseFilesystemUri(const std::string& uri) {
                      "' names no bucket or container: " + "use " + scheme + "://bucket/prefix");
   }
   if (out.prefix.back() != '/') out.prefix += '/';
+  std::string compression;
   size_t start = 0;
   while (start < query.size()) {
     size_t end = query.find('&', start);
@@ -112,25 +116,31 @@ FilesystemUri ParseFilesystemUri(const std::string& uri) {
     } else if (key == "file_bytes") {
       out.options.file_bytes = ParseSize(key, value);
     } else if (key == "compression") {
-      // Spliced into DuckDB's COPY options, so only known names pass.
-      if (value != "zstd" && value != "snappy" && value != "gzip" && value != "uncompressed" &&
-          value != "none") {
-        throw UsageError("filesystem destination compression '" + value +
-                         "' is not one of zstd, snappy, gzip, none");
-      }
-      out.options.compression = value == "none" ? "uncompressed" : value;
+      // Checked against the format below; for Parquet it is spliced into DuckDB's COPY
+      // options, so only known names pass.
+      compression = value;
     } else {
       throw UsageError("unknown filesystem destination setting '" + key +
                        "' (known: format, file_rows, file_bytes, compression)");
     }
   }
-  if (out.options.format != FileFormat::kParquet &&
-      query.find("compression=") != std::string::npos &&
-      out.options.compression != "uncompressed") {
-    throw UsageError("filesystem destination compression applies to parquet only (" +
-                     std::string(FileFormatName(out.options.format)) +
-                     " files are written uncompressed)");
+  if (out.options.format == FileFormat::kParquet) {
+    if (compression.empty()) compression = "zstd";
+    if (compression == "none") compression = "uncompressed";
+    if (compression != "zstd" && compression != "snappy" && compression != "gzip" &&
+        compression != "uncompressed") {
+      throw UsageError("filesystem destination compression '" + compression +
+                       "' is not one of zstd, snappy, gzip, none for parquet");
+    }
+  } else {
+    if (compression.empty()) compression = "none";
+    if (compression != "none" && compression != "gzip" && compression != "zstd") {
+      throw UsageError("filesystem destination compression '" + compression +
+                       "' is not one of none, gzip, zstd for " +
+                       FileFormatName(out.options.format));
+    }
   }
+  out.options.compression = compression;
   return out;
 }
 

@@ -1,15 +1,14 @@
 #pragma once
 // The filesystem destination's URI: where files go (file:///abs/dir, s3://bucket/prefix,
 // gs://bucket/prefix, az://container/prefix) and how they are written (the query string:
-// ?format=parquet|csv|jsonl&file_rows=N&file_bytes=SIZE&compression=zstd|snappy|gzip|none).
+// ?format=parquet|csv|jsonl&file_rows=N&file_bytes=SIZE&compression=...).
 #include <cstdint>
 #include <string>
 
 namespace sluice {
 
 enum class FileFormat { kParquet, kCsv, kJsonl };
-const char* FileFormatName(FileFormat format);
-const char* FileExtension(FileFormat format);  // "parquet", "csv", "jsonl"
+const char* FileFormatName(FileFormat format);  // "parquet", "csv", "jsonl"
 
 struct FilesystemOptions {
   FileFormat format = FileFormat::kParquet;
@@ -18,9 +17,13 @@ struct FilesystemOptions {
   // ... or this many bytes (CSV/JSONL: bytes written; Parquet: the rows' in-memory size, which
   // is what bounds the loader's memory while DuckDB buffers them).
   uint64_t file_bytes = 256ull << 20;
-  // Parquet column compression (DuckDB's COPY option); CSV/JSONL are written uncompressed.
+  // Parquet: the column codec (DuckDB's COPY option: zstd, snappy, gzip, uncompressed).
+  // CSV/JSONL: the whole file's codec: none, gzip (".csv.gz") or zstd (".csv.zst").
   std::string compression = "zstd";
 };
+
+// The data files' extension: "parquet", "csv", "jsonl.gz", "csv.zst", ...
+std::string DataFileExtension(const FilesystemOptions& options);
 
 struct FilesystemUri {
   std::string prefix;  // the URI without its query string, always ending in '/'

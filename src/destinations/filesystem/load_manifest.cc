@@ -126,6 +126,7 @@ std::string ManifestToJson(const LoadManifest& m) {
   StringField("mode", m.mode, &out);
   out += "\n  ";
   StringField("format", m.format, &out);
+  StringField("compression", m.compression, &out);
   out += "\n  ";
   StringField("source", m.source, &out);
   out += "\n  ";
@@ -206,6 +207,7 @@ LoadManifest ParseManifest(const std::string& json, const std::string& where) {
   m.pipeline = Str(doc, "pipeline", where);
   m.mode = Str(doc, "mode", where);
   m.format = Str(doc, "format", where);
+  m.compression = Str(doc, "compression", where);
   m.source = Str(doc, "source", where);
   m.started_at = Str(doc, "started_at", where);
   m.finished_at = Str(doc, "finished_at", where);

@@ -42,8 +42,9 @@ struct LoadManifest {
   std::string kind = "load";  // "load", or "state_reset" (`sluice state reset`: no tables)
   std::string load_id;
   std::string pipeline;
-  std::string mode;    // append | replace
-  std::string format;  // parquet | csv | jsonl
+  std::string mode;         // append | replace
+  std::string format;       // parquet | csv | jsonl
+  std::string compression;  // parquet: the column codec; csv/jsonl: none | gzip | zstd
   std::string source;
   std::string started_at;  // ISO-8601 UTC
   std::string finished_at;
