@@ -174,7 +174,8 @@ void FilesystemDestination::RemoveOrphans() {
     if (!IsDataFileName(name) || live.count(rel)) continue;
     orphans.push_back(rel);
   }
-  for (const std::string& path : orphans) storage_.Remove(uri_.prefix + path);
+  // Best effort: an orphan that survives is still invisible and goes next time.
+  Remove(orphans);
 }
 
 void FilesystemDestination::Begin(const LoadPlan& plan) {
