@@ -306,6 +306,19 @@ TEST_F(FilesystemDestinationTest, AFailedLoadIsRecordedOutsideTheManifests) {
   EXPECT_TRUE(dest->ReadCatalog().manifests().empty());
 }
 
+TEST_F(FilesystemDestinationTest, ACorruptManifestIsAnErrorNamingIt) {
+  Load(*Open("format=csv"), Plan(), {MakeBatch("t", {"id"}, {kInt}, {{"1"}})});
+  std::ofstream(dir_.path() / "_sluice/loads/00000000000000000002-x.json")
+      << "{\"format_version\":1";
+  try {
+    Open()->ReadState("test");
+    FAIL() << "a manifest that does not parse must not be skipped (its state would be lost)";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("00000000000000000002-x.json"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(FilesystemDestinationTest, TableNamesCannotEscapeTheirDirectory) {
   EXPECT_EQ(EncodePathSegment("../etc"), "%2E%2E%2Fetc");
   EXPECT_EQ(EncodePathSegment("orders_2024-x"), "orders_2024-x");
