@@ -6,6 +6,8 @@
 #include "core/error.h"
 #include "storage/http/http_storage.h"
 #include "storage/local/local_storage.h"
+#include "storage/s3/s3_config.h"
+#include "storage/s3/s3_storage.h"
 
 namespace sluice {
 namespace {
@@ -28,6 +30,13 @@ std::string AuthorityOf(const std::string& uri) {
 std::unique_ptr<Storage> MakeStorage(const std::string& scheme, const std::string& authority) {
   if (scheme.empty() || scheme == "file") return MakeLocalStorage();
   if (scheme == "http" || scheme == "https") return MakeHttpStorage(HttpOptions::FromEnvironment());
+  if (scheme == "s3") {
+    return MakeS3Storage(S3ConfigFromEnvironment(authority), HttpOptions::FromEnvironment());
+  }
+  // GCS: HMAC keys select the S3-compatible XML API.
+  if (scheme == "gs" && GcsHmacConfigured()) {
+    return MakeS3Storage(GcsXmlConfigFromEnvironment(), HttpOptions::FromEnvironment());
+  }
   throw UsageError("unsupported storage scheme '" + scheme +
                    "://': use a local path, file://, http(s)://, s3://, gs:// or az://");
 }
@@ -37,7 +46,7 @@ std::unique_ptr<Storage> MakeStorage(const std::string& scheme, const std::strin
 bool HasStorageScheme(const std::string& uri) {
   const std::string scheme = SchemeOf(uri);
   return scheme == "file" || scheme == "http" || scheme == "https" || scheme == "s3" ||
-         scheme == "gs" || scheme == "gcs" || scheme == "az" || scheme == "azure" ||
+         scheme == "gs" || scheme == "az" ||
          scheme == "abfs" || scheme == "abfss";
 }
 
@@ -46,8 +55,8 @@ Storage& StorageFor(const std::string& uri) {
   static std::map<std::string, std::unique_ptr<Storage>> cache;
   const std::string scheme = SchemeOf(uri);
   // Object stores are configured per bucket (region, credentials); the rest once per scheme.
-  const bool per_bucket = scheme == "s3" || scheme == "gs" || scheme == "gcs" || scheme == "az" ||
-                          scheme == "azure" || scheme == "abfs" || scheme == "abfss";
+  const bool per_bucket = scheme == "s3" || scheme == "gs" || scheme == "az" ||
+                          scheme == "abfs" || scheme == "abfss";
   const std::string authority = per_bucket ? AuthorityOf(uri) : "";
   std::lock_guard<std::mutex> lock(mutex);
   auto& slot = cache[scheme + "://" + authority];

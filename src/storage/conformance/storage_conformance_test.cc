@@ -17,12 +17,14 @@ namespace {
 struct Backend {
   std::string name;
   std::function<std::unique_ptr<StorageHarness>()> make;
+  friend void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
 };
 
 std::vector<Backend> Backends() {
   return {
       {"Local", MakeLocalHarness},
       {"Http", MakeHttpHarness},
+      {"S3", MakeS3Harness},
   };
 }
 
