@@ -371,10 +371,24 @@ void FilesystemDestination::Commit(const LoadRecord& record) {
   }
   const std::string json = ManifestToJson(m);
   // The commit point: the load exists from the moment this object does.
-  std::unique_ptr<ObjectWriter> writer =
-      storage_.OpenWrite(uri_.prefix + ManifestPath(m.sequence, EncodePathSegment(m.load_id)));
-  writer->Write(json.data(), json.size());
-  writer->Commit();
+  const std::string manifest_uri =
+      uri_.prefix + ManifestPath(m.sequence, EncodePathSegment(m.load_id));
+  try {
+    std::unique_ptr<ObjectWriter> writer = storage_.OpenWrite(manifest_uri);
+    writer->Write(json.data(), json.size());
+    writer->Commit();
+  } catch (const Error&) {
+    // An object store may complete the object and the response still be lost (a dropped
+    // connection): then the load did commit, and rolling back would delete files its manifest
+    // lists. The name is this load's alone, so its existence settles it.
+    bool committed = false;
+    try {
+      storage_.Stat(manifest_uri);
+      committed = true;
+    } catch (...) {
+    }
+    if (!committed) throw;
+  }
   in_load_ = false;
   catalog_.reset();
   tables_.clear();

@@ -169,6 +169,39 @@ TEST_F(FilesystemDestinationTest, ALoadThatDiesBeforeItsManifestLeavesOrphansThe
   EXPECT_EQ(Query("SELECT id FROM t ORDER BY id"), (Rows{"1", "3"}));
 }
 
+// A store that completes the manifest but loses the response (the connection dropped).
+class LosesTheManifestResponse : public DiesBeforeManifest {
+ public:
+  explicit LosesTheManifestResponse(Storage& inner) : DiesBeforeManifest(inner), inner_(inner) {}
+  std::unique_ptr<ObjectWriter> OpenWrite(const std::string& u) override {
+    if (u.find("/_sluice/loads/") == std::string::npos) return inner_.OpenWrite(u);
+    class Lossy : public ObjectWriter {
+     public:
+      explicit Lossy(std::unique_ptr<ObjectWriter> w) : w_(std::move(w)) {}
+      void Write(const char* d, size_t n) override { w_->Write(d, n); }
+      void Commit() override {
+        w_->Commit();
+        throw Error(ErrorKind::kIo, "connection reset after the upload completed", true);
+      }
+
+     private:
+      std::unique_ptr<ObjectWriter> w_;
+    };
+    return std::make_unique<Lossy>(inner_.OpenWrite(u));
+  }
+  void Remove(const std::string& u) override { inner_.Remove(u); }
+
+ private:
+  Storage& inner_;
+};
+
+TEST_F(FilesystemDestinationTest, AManifestWhoseResponseWasLostStillCommitsTheLoad) {
+  LosesTheManifestResponse lossy(StorageFor(Uri()));
+  FilesystemDestination dest(lossy, ParseFilesystemUri(Uri("format=csv")));
+  Load(dest, Plan(), {MakeBatch("t", {"id"}, {kInt}, {{"1"}})});
+  EXPECT_EQ(Query("SELECT id FROM t"), Rows{"1"}) << "the files the manifest lists are all there";
+}
+
 TEST_F(FilesystemDestinationTest, FilesThatAreNotSluicesAreLeftAlone) {
   std::filesystem::create_directories(dir_.path() / "t");
   std::ofstream(dir_.path() / "t" / "notes.txt") << "mine";

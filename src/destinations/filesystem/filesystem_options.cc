@@ -61,7 +61,7 @@ std::string DataFileExtension(const FilesystemOptions& options) {
 }
 
 bool IsFilesystemDestinationUri(const std::string& uri) {
-  for (const char* scheme : {"file://", "s3://", "gs://", "az://"}) {
+  for (const char* scheme : {"file://", "s3://", "gs://", "az://", "abfs://", "abfss://"}) {
     if (uri.rfind(scheme, 0) == 0) return true;
   }
   return false;

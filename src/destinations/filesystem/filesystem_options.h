@@ -30,7 +30,8 @@ struct FilesystemUri {
   FilesystemOptions options;
 };
 
-// True for the schemes the filesystem destination serves: file://, s3://, gs://, az://.
+// True for the schemes the filesystem destination serves: file://, s3://, gs://, az:// (and
+// abfs:// / abfss://, Azure's other spelling).
 bool IsFilesystemDestinationUri(const std::string& uri);
 // Throws a usage error for a URI without a directory, an unknown option or a bad value.
 FilesystemUri ParseFilesystemUri(const std::string& uri);
