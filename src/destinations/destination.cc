@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "destinations/duckdb/duckdb_destination.h"
+#include "destinations/filesystem/filesystem_destination.h"
 #include "destinations/postgres/postgres_destination.h"
 #include "destinations/sqlite/sqlite_destination.h"
 
@@ -57,13 +58,15 @@ std::unique_ptr<Destination> OpenDestination(const std::string& uri) {
     return SqliteDestination::Open(path, options);
   }
   if (IsPostgresUri(uri)) return PostgresDestination::Open(uri);
+  if (IsFilesystemDestinationUri(uri)) return FilesystemDestination::Open(uri);
   // The URI may hold a password: name only its scheme.
   const size_t scheme_end = uri.find("://");
   throw UsageError("unsupported destination '" +
                    (scheme_end == std::string::npos ? std::string("(no scheme)")
                                                     : uri.substr(0, scheme_end) + "://...") +
-                   "': use duckdb:///path/to/file.duckdb, sqlite:///path/to/file.db or "
-                   "postgresql://user@host/db");
+                   "': use duckdb:///path/to/file.duckdb, sqlite:///path/to/file.db, "
+                   "postgresql://user@host/db, or files: file:///dir, s3://bucket/prefix, "
+                   "gs://bucket/prefix, az://container/prefix");
 }
 
 }  // namespace sluice

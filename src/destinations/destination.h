@@ -130,7 +130,8 @@ class Destination : public BatchSink {
 };
 
 // Opens a destination from a URI: duckdb:///relative.duckdb, duckdb:////abs/path.duckdb,
-// postgresql://user@host:port/db?schema=s, sqlite:///relative.db, sqlite:////abs/path.db.
+// postgresql://user@host:port/db?schema=s, sqlite:///relative.db, sqlite:////abs/path.db,
+// files: file:///dir, s3://bucket/prefix, gs://..., az://... (?format=parquet|csv|jsonl).
 std::unique_ptr<Destination> OpenDestination(const std::string& uri);
 
 }  // namespace sluice

@@ -25,7 +25,13 @@ class DestinationHarness {
   virtual std::vector<std::string> UserTables() = 0;
   // Every table of the test's database, sluice's own included (staging tables left behind).
   virtual std::vector<std::string> AllTables() = 0;
+  // False for destinations that refuse --mode merge up front (files): merge specs check the
+  // refusal instead.
+  virtual bool SupportsMerge() const { return true; }
 };
+
+// Implemented in destinations/filesystem (Parquet under a temp directory).
+std::unique_ptr<DestinationHarness> MakeFilesystemHarness(const std::string& test_name);
 
 struct HarnessFactory {
   std::string name;

@@ -160,6 +160,8 @@ std::vector<HarnessFactory> AllHarnesses() {
   out.push_back({"sqlite", [](const std::string& test) -> std::unique_ptr<DestinationHarness> {
                    return std::make_unique<SqliteHarness>(test);
                  }});
+  out.push_back(
+      {"filesystem", [](const std::string& test) { return MakeFilesystemHarness(test); }});
   const char* pg = std::getenv("SLUICE_TEST_POSTGRES_URI");
   const char* required = std::getenv("SLUICE_REQUIRE_POSTGRES");
   if ((pg && *pg) || (required && std::string(required) == "1")) {
