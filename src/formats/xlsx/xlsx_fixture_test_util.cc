@@ -14,10 +14,26 @@
 
 namespace sluice::xlsx_fixture {
 
+namespace {
+// One directory per test process, removed when it exits.
+struct TempRoot {
+  std::filesystem::path dir;
+  TempRoot()
+      : dir(std::filesystem::temp_directory_path() /
+            ("sluice_xlsx_test_" + std::to_string(::getpid()))) {
+    std::filesystem::create_directories(dir);
+  }
+  ~TempRoot() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+};
+}  // namespace
+
 std::string TempPath(const std::string& name) {
+  static TempRoot root;
   static std::atomic<int> counter{0};
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("sluice_xlsx_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  const auto dir = root.dir / std::to_string(counter++);
   std::filesystem::create_directories(dir);
   return (dir / name).string();
 }
@@ -37,6 +53,31 @@ void WriteZip(const std::string& path,
     }
   }
   if (zip_close(zip) != 0) throw std::runtime_error("zip_close failed for " + path);
+}
+
+void ReplaceInPart(const std::string& path, const std::string& part, const std::string& from,
+                   const std::string& to) {
+  int code = 0;
+  zip_t* zip = zip_open(path.c_str(), 0, &code);
+  if (!zip) throw std::runtime_error("zip_open failed for " + path);
+  zip_stat_t st;
+  zip_file_t* file =
+      zip_stat(zip, part.c_str(), 0, &st) == 0 ? zip_fopen(zip, part.c_str(), 0) : nullptr;
+  if (!file) throw std::runtime_error("no part " + part + " in " + path);
+  std::string content(st.size, '\0');
+  zip_fread(file, content.data(), st.size);
+  zip_fclose(file);
+  size_t at = content.find(from);
+  if (at == std::string::npos) throw std::runtime_error("'" + from + "' not in " + part);
+  for (; at != std::string::npos; at = content.find(from, at + to.size())) {
+    content.replace(at, from.size(), to);
+  }
+  char* copy = static_cast<char*>(std::malloc(content.size()));
+  std::memcpy(copy, content.data(), content.size());
+  zip_source_t* src = zip_source_buffer(zip, copy, content.size(), 1);
+  if (!src || zip_file_add(zip, part.c_str(), src, ZIP_FL_OVERWRITE) < 0 || zip_close(zip) != 0) {
+    throw std::runtime_error("rewriting " + part + " in " + path + " failed");
+  }
 }
 
 std::vector<std::pair<std::string, std::string>> WorkbookParts(const RawWorkbook& wb) {

@@ -17,6 +17,12 @@ std::string TempPath(const std::string& name);
 void WriteZip(const std::string& path,
               const std::vector<std::pair<std::string, std::string>>& parts);
 
+// Rewrites one part of an existing archive, replacing every `from` with `to` (post-editing a
+// libxlsxwriter file into what it cannot write, e.g. t="e" error cells). Throws if `from` does
+// not occur.
+void ReplaceInPart(const std::string& path, const std::string& part, const std::string& from,
+                   const std::string& to);
+
 struct RawSheet {
   std::string name;
   std::string sheet_data;  // the inner XML of <sheetData>

@@ -50,8 +50,7 @@ bool XlsxSource::ReadChunk(RawChunk* chunk) {
       if (next_file_ >= files_.size()) return false;
       OpenFile(next_file_++);
     }
-    std::string data;
-    data.reserve(options_.chunk_bytes + (options_.chunk_bytes >> 2) + kChunkPadding);
+    std::string data = TakeBuffer();
     data.resize(kXlsxChunkHeaderBytes);
     const bool got = sheet_->Next(&data, options_.chunk_bytes);
     // Every file yields at least one chunk, so a header-only sheet still declares its columns.
@@ -110,10 +109,31 @@ ParsedChunk XlsxSource::ParseChunk(RawChunk chunk) {
     layout = states_[chunk.file_index].layout;
   }
   ParsedChunk parsed = ParseXlsxChunk(chunk, *layout, options_, &tracker_);
+  ReturnBuffer(std::move(chunk.data));
   std::lock_guard<std::mutex> lock(files_mu_);
   FileState& state = states_[chunk.file_index];
   if (--state.in_flight == 0 && state.read_done) state.layout.reset();
   return parsed;
+}
+
+std::string XlsxSource::TakeBuffer() {
+  std::string buffer;
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (!pool_.empty()) {
+      buffer = std::move(pool_.back());
+      pool_.pop_back();
+    }
+  }
+  buffer.clear();
+  buffer.reserve(options_.chunk_bytes + (options_.chunk_bytes >> 2) + kChunkPadding);
+  return buffer;
+}
+
+void XlsxSource::ReturnBuffer(std::string buffer) {
+  constexpr size_t kMaxPooled = 8;  // about the number of chunks in flight
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  if (pool_.size() < kMaxPooled) pool_.push_back(std::move(buffer));
 }
 
 std::unique_ptr<XlsxArchive> OpenXlsxArchive(const InputFile& file) {
