@@ -36,7 +36,7 @@ bool ParseRowNumber(const char* s, uint32_t* row) {
 }  // namespace
 
 SheetReader::SheetReader(std::unique_ptr<XlsxPartReader> part, uint32_t header_row)
-    : stream_(std::move(part), this), header_row_(header_row) {}
+    : stream_(std::move(part), this, /*prefetch=*/true), header_row_(header_row) {}
 
 void SheetReader::Malformed(const std::string& what) {
   throw InputError(stream_.part().what() + ": " + what);

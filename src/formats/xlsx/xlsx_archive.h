@@ -3,6 +3,7 @@
 // decompressed bytes. Errors are input errors naming the file and the part.
 #include <zip.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -29,7 +30,7 @@ class XlsxPartReader {
   zip_file_t* file_;
   std::string what_;
   uint64_t size_, compressed_size_;
-  uint64_t consumed_ = 0;
+  std::atomic<uint64_t> consumed_{0};  // read by the chunk reader, written by a prefetcher
 };
 
 class XlsxArchive {

@@ -1,7 +1,10 @@
 #include "formats/xlsx/xml_stream.h"
 
 #include <cstring>
+#include <exception>
+#include <thread>
 
+#include "core/bounded_queue.h"
 #include "core/error.h"
 
 namespace sluice {
@@ -21,6 +24,53 @@ void XMLCALL OnText(void* data, const XML_Char* s, int len) {
 
 }  // namespace
 
+class BlockPrefetcher {
+ public:
+  explicit BlockPrefetcher(XlsxPartReader* part)
+      : part_(part), full_(kDepth), free_(kDepth + 2), thread_([this] { Produce(); }) {}
+  ~BlockPrefetcher() {
+    full_.Cancel();
+    free_.Cancel();
+    thread_.join();
+  }
+  // Copies the next block into `out` (at most kBlockBytes); 0 at the end of the part.
+  size_t Next(char* out) {
+    std::optional<Block> block = full_.Pop();
+    if (!block) return 0;
+    if (block->error) std::rethrow_exception(block->error);
+    const size_t n = block->data.size();
+    std::memcpy(out, block->data.data(), n);
+    free_.Push(std::move(block->data));
+    return n;
+  }
+
+ private:
+  static constexpr size_t kDepth = 4;
+  struct Block {
+    std::string data;
+    std::exception_ptr error;
+  };
+  void Produce() {
+    try {
+      for (;;) {
+        std::optional<std::string> buffer = free_.PopFor(std::chrono::milliseconds(0));
+        std::string data = buffer ? std::move(*buffer) : std::string();
+        data.resize(kBlockBytes);
+        data.resize(part_->Read(data.data(), kBlockBytes));
+        const bool end = data.empty();
+        if (!full_.Push({std::move(data), nullptr}) || end) return;
+      }
+    } catch (...) {
+      full_.Push({std::string(), std::current_exception()});
+    }
+  }
+
+  XlsxPartReader* part_;
+  BoundedQueue<Block> full_;
+  BoundedQueue<std::string> free_;
+  std::thread thread_;
+};
+
 const char* FindAttribute(const char** attrs, std::string_view local) {
   for (; *attrs; attrs += 2) {
     if (LocalName(attrs[0]) == local) return attrs[1];
@@ -28,8 +78,9 @@ const char* FindAttribute(const char** attrs, std::string_view local) {
   return nullptr;
 }
 
-XmlStream::XmlStream(std::unique_ptr<XlsxPartReader> part, XmlHandler* handler)
+XmlStream::XmlStream(std::unique_ptr<XlsxPartReader> part, XmlHandler* handler, bool prefetch)
     : part_(std::move(part)), parser_(XML_ParserCreate("UTF-8")) {
+  if (prefetch) prefetcher_ = std::make_unique<BlockPrefetcher>(part_.get());
   if (!parser_) throw std::bad_alloc();
   XML_SetUserData(parser_, handler);
   XML_SetElementHandler(parser_, OnStart, OnEnd);
@@ -67,7 +118,8 @@ bool XmlStream::Run() {
     } else {
       void* buffer = XML_GetBuffer(parser_, kBlockBytes);
       if (!buffer) throw std::bad_alloc();
-      const size_t got = part_->Read(static_cast<char*>(buffer), kBlockBytes);
+      const size_t got = prefetcher_ ? prefetcher_->Next(static_cast<char*>(buffer))
+                                     : part_->Read(static_cast<char*>(buffer), kBlockBytes);
       final_fed_ = got == 0;
       status = XML_ParseBuffer(parser_, int(got), final_fed_);
     }

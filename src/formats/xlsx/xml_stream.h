@@ -32,9 +32,13 @@ class XmlHandler {
   virtual void Text(const char* s, int len) {}
 };
 
+class BlockPrefetcher;
+
 class XmlStream {
  public:
-  XmlStream(std::unique_ptr<XlsxPartReader> part, XmlHandler* handler);
+  // With `prefetch`, a second thread inflates the part ahead of the parser (a few blocks), so
+  // decompression and XML parsing overlap on two cores.
+  XmlStream(std::unique_ptr<XlsxPartReader> part, XmlHandler* handler, bool prefetch = false);
   ~XmlStream();
   XmlStream(const XmlStream&) = delete;
   XmlStream& operator=(const XmlStream&) = delete;
@@ -53,6 +57,7 @@ class XmlStream {
   void ThrowXmlError();
 
   std::unique_ptr<XlsxPartReader> part_;
+  std::unique_ptr<BlockPrefetcher> prefetcher_;
   XML_Parser parser_;
   bool suspended_ = false;
   bool final_fed_ = false;
