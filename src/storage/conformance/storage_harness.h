@@ -21,6 +21,8 @@ class StorageHarness {
   virtual std::string FreshPrefix() = 0;
   // False for read-only backends (HTTP): the suite then seeds objects through Seed().
   virtual bool Writable() const { return true; }
+  // False for backends without listing (HTTP): the suite skips List and glob specs.
+  virtual bool Listable() const { return true; }
   // Puts an object without going through storage().OpenWrite (read-only backends override).
   virtual void Seed(const std::string& uri, const std::string& bytes);
 };
