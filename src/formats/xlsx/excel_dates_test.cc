@@ -10,7 +10,7 @@ namespace {
 std::string Date(double serial, DateSystem system) {
   ExcelDateTime t;
   std::string why;
-  if (!SerialToDateTime(serial, system, &t, &why)) return "error: " + why;
+  if (!SerialToDateTime(serial, system, &t, &why)) return why.insert(0, "error: ");
   char buf[64];
   std::string s(buf, FormatDate(t.days, buf));
   if (t.ms_of_day) s += " " + std::string(buf, FormatTimeOfDay(t.ms_of_day, buf));

@@ -5,6 +5,10 @@
 
 #include "core/error.h"
 #include "core/identifiers.h"
+#include "formats/xlsx/spool_file.h"
+#include "storage/http/http_client.h"
+#include "storage/local/local_storage.h"
+#include "storage/storage.h"
 
 namespace sluice {
 
@@ -20,9 +24,9 @@ void XlsxSource::OpenFile(size_t index) {
   const InputFile& file = files_[index];
   archive_ = opener_(file);
   const WorkbookInfo workbook = ReadWorkbook(*archive_);
-  const SheetEntry& sheet = SelectSheet(workbook, options_.sheet, file.path);
+  const SheetEntry& sheet = SelectSheet(workbook, options_.sheet, archive_->display());
   layout_ = std::make_shared<XlsxFileLayout>();
-  layout_->path = file.path;
+  layout_->path = archive_->display();
   layout_->sheet = sheet.name;
   layout_->date_system = workbook.date_system;
   layout_->formats = ReadCellFormats(*archive_, workbook.styles_part);
@@ -137,7 +141,11 @@ void XlsxSource::ReturnBuffer(std::string buffer) {
 }
 
 std::unique_ptr<XlsxArchive> OpenXlsxArchive(const InputFile& file) {
-  return XlsxArchive::OpenFile(file.path, file.path);
+  if (!HasStorageScheme(file.path)) return XlsxArchive::OpenFile(file.path, file.path);
+  if (file.path.rfind("file://", 0) == 0) {
+    return XlsxArchive::OpenFile(LocalPath(file.path), file.path);
+  }
+  return XlsxArchive::OpenDescriptor(SpoolToTemporaryFile(file.path), UrlForDisplay(file.path));
 }
 
 std::unique_ptr<Source> MakeXlsxSource(std::vector<InputFile> files, XlsxOptions options) {

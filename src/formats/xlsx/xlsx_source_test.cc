@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/identifiers.h"
 #include "formats/xlsx/xlsx_fixture_test_util.h"
+#include "storage/http/fault_proxy_test_util.h"
 
 namespace sluice {
 namespace {
@@ -527,6 +528,32 @@ TEST(XlsxSource, SeveralFilesEachNumberTheirOwnRows) {
   const Loaded l = LoadAll(*source);
   EXPECT_EQ(l.rows, (Rows{{"1"}, {"1"}}));
   EXPECT_EQ(l.lines, (std::vector<uint64_t>{2, 2}));
+}
+
+TEST(XlsxSource, RemoteObjectsAreSpooledAndReadLikeLocalFiles) {
+  const std::string local = ThreeSheets();
+  std::string bytes;
+  {
+    std::ifstream in(local, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  testing::ObjectHttpServer server;
+  server.Put("/books/sheets.xlsx", bytes);
+  XlsxOptions o = Options();
+  o.sheet = "Third";
+  auto source = MakeXlsxSource({{server.endpoint() + "/books/sheets.xlsx?sig=secret", -1}}, o);
+  const Loaded l = LoadAll(*source);
+  EXPECT_EQ(l.rows, (Rows{{"3"}}));
+
+  server.Put("/books/broken.xlsx", bytes.substr(0, bytes.size() / 2));
+  try {
+    MakeXlsxSource({{server.endpoint() + "/books/broken.xlsx?sig=secret", -1}}, Options());
+    ADD_FAILURE() << "a truncated remote workbook loaded";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("/books/broken.xlsx: not an .xlsx file"), std::string::npos) << message;
+    EXPECT_EQ(message.find("secret"), std::string::npos) << message;
+  }
 }
 
 }  // namespace
