@@ -47,17 +47,32 @@ std::unique_ptr<XlsxArchive> XlsxArchive::OpenFile(const std::string& path,
     if (code == ZIP_ER_NOENT) throw InputError(display + ": no such file");
     throw OpenFailure(display, code);
   }
-  return std::unique_ptr<XlsxArchive>(new XlsxArchive(zip, display));
+  return std::unique_ptr<XlsxArchive>(new XlsxArchive(zip, display, path));
 }
 
 std::unique_ptr<XlsxArchive> XlsxArchive::OpenDescriptor(int fd, const std::string& display) {
+  // libzip may close or replace `fd`; keep a descriptor of our own for Reopen().
+  const int keep = ::dup(fd);
+  zip_t* zip = nullptr;
   int code = 0;
-  zip_t* zip = zip_fdopen(fd, ZIP_RDONLY, &code);
+  zip = zip_fdopen(fd, ZIP_RDONLY, &code);
   if (!zip) {
     ::close(fd);
+    if (keep >= 0) ::close(keep);
     throw OpenFailure(display, code);
   }
-  return std::unique_ptr<XlsxArchive>(new XlsxArchive(zip, display));
+  auto archive = std::unique_ptr<XlsxArchive>(
+      new XlsxArchive(zip, display, "/proc/self/fd/" + std::to_string(keep)));
+  archive->own_fd_ = keep;
+  return archive;
+}
+
+bool XlsxArchive::CanReopen() const {
+  return ::access(reopen_path_.c_str(), R_OK) == 0;
+}
+
+std::unique_ptr<XlsxArchive> XlsxArchive::Reopen() const {
+  return OpenFile(reopen_path_, display_);
 }
 
 XlsxArchive::~XlsxArchive() {

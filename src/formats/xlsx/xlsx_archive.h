@@ -41,15 +41,22 @@ class XlsxArchive {
   static std::unique_ptr<XlsxArchive> OpenDescriptor(int fd, const std::string& display);
   ~XlsxArchive();
 
+  // A second, independent handle on the same archive (libzip handles must not be shared
+  // between threads).
+  std::unique_ptr<XlsxArchive> Reopen() const;
+  bool CanReopen() const;
   bool Has(const std::string& part) const;
   // Throws an input error if the part is missing.
   std::unique_ptr<XlsxPartReader> Open(const std::string& part) const;
   const std::string& display() const { return display_; }
 
  private:
-  XlsxArchive(zip_t* zip, std::string display) : zip_(zip), display_(std::move(display)) {}
+  XlsxArchive(zip_t* zip, std::string display, std::string reopen_path)
+      : zip_(zip), display_(std::move(display)), reopen_path_(std::move(reopen_path)) {}
   zip_t* zip_;
   std::string display_;
+  std::string reopen_path_;  // the file, or /proc/self/fd/N for a descriptor
+  int own_fd_ = -1;
 };
 
 }  // namespace sluice

@@ -80,6 +80,7 @@ enum class Outcome { kValue, kNull, kReject };
 
 struct CellContext {
   const XlsxFileLayout& file;
+  const SharedStrings& strings;
   const XlsxOptions& options;
   std::deque<std::string>* generated;
 };
@@ -95,14 +96,13 @@ Outcome TypeCell(CellContext& ctx, CellKind kind, uint32_t style, std::string_vi
     case CellKind::kSharedString: {
       uint64_t index = 0;
       const auto r = std::from_chars(raw.data(), raw.data() + raw.size(), index);
-      if (r.ec != std::errc() || r.ptr != raw.data() + raw.size() ||
-          index >= ctx.file.strings.size()) {
+      if (r.ec != std::errc() || r.ptr != raw.data() + raw.size() || index >= ctx.strings.size()) {
         *why = "shared string index '" + std::string(raw) + "' is out of range (the table has " +
-               std::to_string(ctx.file.strings.size()) + " strings)";
+               std::to_string(ctx.strings.size()) + " strings)";
         return Outcome::kReject;
       }
       out->type = TypeId::kText;
-      out->text = ctx.file.strings.Get(index);
+      out->text = ctx.strings.Get(index);
       return Outcome::kValue;
     }
     case CellKind::kInlineString:
@@ -274,6 +274,17 @@ std::string ColumnLetters(uint32_t column) {
   return s;
 }
 
+void XlsxFileLayout::ResolveHeader() const {
+  std::call_once(header_once_, [this] {
+    const std::vector<std::string> raw = RenderHeaderRow(header_record, *this);
+    std::vector<std::string> names = NormalizeColumnNames(raw);
+    for (size_t i = 0; i < raw.size(); i++) {
+      if (raw[i].empty()) names[i].clear();
+    }
+    header_names = std::move(names);
+  });
+}
+
 std::string XlsxFileLayout::ColumnName(uint32_t column) const {
   if (HasHeader(column)) return header_names[column];
   const std::string base = "col_" + std::to_string(column + 1);
@@ -296,7 +307,7 @@ std::vector<std::string> RenderHeaderRow(std::string_view record, const XlsxFile
   XlsxOptions options;
   options.error_cells = XlsxOptions::ErrorCells::kReject;
   std::deque<std::string> generated;
-  CellContext ctx{file, options, &generated};
+  CellContext ctx{file, file.strings(), options, &generated};
   CellRecordReader reader(record);
   uint32_t row, cells;
   reader.NextRow(&row, &cells);
@@ -337,7 +348,8 @@ ParsedChunk ParseXlsxChunk(const RawChunk& chunk, const XlsxFileLayout& file,
   s.used_columns.clear();
   for (auto& col : s.columns) col.clear();
   s.generated.clear();
-  CellContext ctx{file, options, &s.generated};
+  file.ResolveHeader();
+  CellContext ctx{file, file.strings(), options, &s.generated};
 
   auto slot = [&](uint32_t column) -> std::vector<TypedCell>& {
     int32_t k = s.slot_of[column];

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
 
 #include "core/error.h"
 #include "core/identifiers.h"
@@ -30,7 +31,23 @@ void XlsxSource::OpenFile(size_t index) {
   layout_->sheet = sheet.name;
   layout_->date_system = workbook.date_system;
   layout_->formats = ReadCellFormats(*archive_, workbook.styles_part);
-  layout_->strings = ReadSharedStrings(*archive_, workbook.shared_strings_part);
+  if (workbook.shared_strings_part.empty()) {
+    std::promise<std::shared_ptr<const SharedStrings>> none;
+    none.set_value(std::make_shared<const SharedStrings>());
+    layout_->strings_future = none.get_future().share();
+  } else if (!archive_->CanReopen()) {
+    std::promise<std::shared_ptr<const SharedStrings>> now;
+    now.set_value(std::make_shared<const SharedStrings>(
+        ReadSharedStrings(*archive_, workbook.shared_strings_part)));
+    layout_->strings_future = now.get_future().share();
+  } else {
+    // Parsed on its own thread, through its own handle, while this thread streams the sheet.
+    std::shared_ptr<const XlsxArchive> handle = archive_->Reopen();
+    layout_->strings_future =
+        std::async(std::launch::async, [handle, part = workbook.shared_strings_part] {
+          return std::make_shared<const SharedStrings>(ReadSharedStrings(*handle, part));
+        }).share();
+  }
   sheet_ = std::make_unique<SheetReader>(archive_->Open(sheet.part), uint32_t(options_.header_row));
   current_file_ = index;
   first_chunk_pending_ = true;
@@ -64,12 +81,7 @@ bool XlsxSource::ReadChunk(RawChunk* chunk) {
     }
     if (first_chunk_pending_) {
       // The header row precedes every data row, so it has been read by now.
-      std::vector<std::string> raw = RenderHeaderRow(sheet_->header(), *layout_);
-      std::vector<std::string> names = NormalizeColumnNames(raw);
-      for (size_t i = 0; i < raw.size(); i++) {
-        if (raw[i].empty()) names[i].clear();
-      }
-      layout_->header_names = std::move(names);
+      layout_->header_record = sheet_->header();
       std::lock_guard<std::mutex> lock(files_mu_);
       states_[current_file_].layout = layout_;
     }
