@@ -490,6 +490,16 @@ TEST(XlsxSource, MalformedCellReferenceAndMissingSheetPartAreInputErrors) {
   EXPECT_NE(LoadError(missing).find("xl/worksheets/sheet1.xml: part missing"), std::string::npos);
 }
 
+TEST(XlsxSource, MalformedSharedStringsFailTheLoadNamingThePart) {
+  RawWorkbook wb;
+  wb.shared_strings = {"<t>a</x>"};
+  wb.sheets.push_back({"S", "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>"});
+  const std::string path = TempPath("badsst.xlsx");
+  xlsx_fixture::WriteRawWorkbook(path, wb);
+  const std::string error = LoadError(path);
+  EXPECT_NE(error.find(path + ": xl/sharedStrings.xml: malformed XML"), std::string::npos) << error;
+}
+
 TEST(XlsxSource, TruncatedAndCorruptedArchivesFailCleanly) {
   const std::string good = TempPath("good.xlsx");
   xlsx_fixture::WriteLargeSheet(good, 2000);
