@@ -49,6 +49,12 @@ Scratch& ThreadScratch() {
   return s;
 }
 
+// Lines are relative to the chunk (the runner adds the rows before it). A row numbered below the
+// previous chunk's end (out of order, malformed) gets 0: unknown.
+uint64_t RelativeLine(uint32_t row, uint32_t base_row) {
+  return row > base_row ? row - base_row : 0;
+}
+
 uint8_t DigitsOf(int64_t v) {
   uint64_t a = v < 0 ? uint64_t(0) - uint64_t(v) : uint64_t(v);
   uint8_t digits = 1;
@@ -399,7 +405,7 @@ ParsedChunk ParseXlsxChunk(const RawChunk& chunk, const XlsxFileLayout& file,
       RejectedRecord r;
       r.table = options.table;
       r.source = file.path;
-      r.line = row - base_row;
+      r.line = RelativeLine(row, base_row);
       r.column = file.ColumnName(bad_column);
       for (const RawCell& raw : s.raw_cells) {
         if (!r.raw.empty()) r.raw.push_back('\t');
@@ -422,7 +428,7 @@ ParsedChunk ParseXlsxChunk(const RawChunk& chunk, const XlsxFileLayout& file,
       continue;
     }
     const uint32_t loaded = uint32_t(origins.size());
-    origins.push_back({row - base_row, 0});
+    origins.push_back({RelativeLine(row, base_row), 0});
     for (size_t k = 0; k < s.row_cells.size(); k++) {
       TypedCell& cell = s.row_cells[k];
       cell.row = loaded;
