@@ -431,8 +431,13 @@ TEST(XlsxSource, LargeSheetStreamsInBoundedMemoryAcrossManyChunks) {
   EXPECT_EQ(lines, kRows + 1);
   EXPECT_EQ(id_sum, int64_t(kRows) * (kRows + 1) / 2);
   EXPECT_GT(chunks, 10u);
-  // The sheet XML is ~25 MB uncompressed; reading it must not hold it (nor the rows).
+  // The sheet XML is ~41 MB uncompressed; reading it must not hold it (nor the rows).
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine (256 MB by default): RSS says nothing.
+  std::cout << "[ info ] AddressSanitizer build: peak RSS bound not checked\n";
+#else
   EXPECT_LT(growth_kib, 16 * 1024) << "peak RSS grew by " << growth_kib << " KiB";
+#endif
   std::cout << "[ info ] 200k rows: peak RSS growth " << growth_kib << " KiB over " << chunks
             << " chunks\n";
 
