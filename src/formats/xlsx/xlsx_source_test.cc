@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/identifiers.h"
 #include "formats/xlsx/xlsx_fixture_test_util.h"
+#include "sources/open_source.h"
 #include "storage/http/fault_proxy_test_util.h"
 
 namespace sluice {
@@ -543,6 +544,21 @@ TEST(XlsxSource, SeveralFilesEachNumberTheirOwnRows) {
   const Loaded l = LoadAll(*source);
   EXPECT_EQ(l.rows, (Rows{{"1"}, {"1"}}));
   EXPECT_EQ(l.lines, (std::vector<uint64_t>{2, 2}));
+}
+
+TEST(XlsxSource, TheRegistryPicksXlsxByExtensionOrFormatFlag) {
+  EXPECT_EQ(FormatFromPath("data/Book 1.XLSX"), InputFormat::kXlsx);
+  EXPECT_EQ(ParseInputFormat("xlsx"), InputFormat::kXlsx);
+  const std::string book = ThreeSheets();
+  const std::string renamed = TempPath("export.dat");
+  std::filesystem::copy_file(book, renamed);
+  SourceOptions options;
+  options.format = InputFormat::kXlsx;
+  options.xlsx.sheet = "Second";
+  auto source = OpenSource(renamed, options);
+  EXPECT_EQ(source->table(), "export");
+  EXPECT_EQ(LoadAll(*source).rows, (Rows{{"2"}}));
+  EXPECT_EQ(OpenSource(book, SourceOptions{})->table(), "sheets");
 }
 
 TEST(XlsxSource, RemoteObjectsAreSpooledAndReadLikeLocalFiles) {
