@@ -37,7 +37,7 @@ std::unique_ptr<Storage> MakeStorage(const std::string& scheme, const std::strin
 bool HasStorageScheme(const std::string& uri) {
   const std::string scheme = SchemeOf(uri);
   return scheme == "file" || scheme == "http" || scheme == "https" || scheme == "s3" ||
-         scheme == "gs" || scheme == "gcs" || scheme == "az" || scheme == "azure" ||
+         scheme == "gs" || scheme == "az" ||
          scheme == "abfs" || scheme == "abfss";
 }
 
@@ -46,8 +46,8 @@ Storage& StorageFor(const std::string& uri) {
   static std::map<std::string, std::unique_ptr<Storage>> cache;
   const std::string scheme = SchemeOf(uri);
   // Object stores are configured per bucket (region, credentials); the rest once per scheme.
-  const bool per_bucket = scheme == "s3" || scheme == "gs" || scheme == "gcs" || scheme == "az" ||
-                          scheme == "azure" || scheme == "abfs" || scheme == "abfss";
+  const bool per_bucket = scheme == "s3" || scheme == "gs" || scheme == "az" ||
+                          scheme == "abfs" || scheme == "abfss";
   const std::string authority = per_bucket ? AuthorityOf(uri) : "";
   std::lock_guard<std::mutex> lock(mutex);
   auto& slot = cache[scheme + "://" + authority];

@@ -17,6 +17,7 @@ namespace {
 struct Backend {
   std::string name;
   std::function<std::unique_ptr<StorageHarness>()> make;
+  friend void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
 };
 
 std::vector<Backend> Backends() {
