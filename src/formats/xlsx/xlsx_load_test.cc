@@ -4,6 +4,7 @@
 
 #include "cli/cli_test_util.h"
 #include "formats/xlsx/xlsx_fixture_test_util.h"
+#include "storage/http/fault_proxy_test_util.h"
 
 namespace sluice {
 namespace {
@@ -83,6 +84,22 @@ TEST(XlsxLoad, ConfigFileKeysChooseSheetHeaderRowAndErrorCellPolicy) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(QueryRows(db, "SELECT order_id, amount IS NULL FROM orders ORDER BY order_id"),
             (Rows{"100|false", "101|false", "102|true", "103|false"}));
+}
+
+TEST(XlsxLoad, AWorkbookServedOverHttpLoadsLikeALocalOne) {
+  TempDir dir;
+  const std::string db = dir.File("o.duckdb");
+  std::string bytes;
+  {
+    std::ifstream in(WriteOrders(dir), std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  sluice::testing::ObjectHttpServer server;
+  server.Put("/exports/book.xlsx", bytes);
+  auto r = RunSluice("load '" + server.endpoint() + "/exports/book.xlsx' duckdb:///" + db +
+                     " --sheet Orders --header-row 3 --error-cells null -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(QueryRows(db, "SELECT count(*), sum(order_id) FROM book"), Rows{"4|406"});
 }
 
 TEST(XlsxLoad, UnknownSheetIsAUsageErrorListingTheSheets) {
