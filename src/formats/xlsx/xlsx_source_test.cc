@@ -245,6 +245,28 @@ TEST(XlsxSource, InlineAndRichTextStringsAndMissingReferences) {
   EXPECT_EQ(l.lines, (std::vector<uint64_t>{2, 4, 5}));
 }
 
+TEST(XlsxSource, IsoDateCellsEscapedUnderscoresAndTimeFormatsPastOneDay) {
+  RawWorkbook wb;
+  wb.formats = {{0, ""}, {21, ""}};  // 21: h:mm:ss
+  wb.sheets.push_back({"S", "<row r=\"1\">" + InlineCell("A1", "iso") + InlineCell("B1", "text") +
+                                InlineCell("C1", "clock") +
+                                "</row><row r=\"2\"><c r=\"A2\" t=\"d\"><v>2024-03-01</v></c>" +
+                                InlineCell("B2", "a_x005F_x0041_b_x0041_") +
+                                "<c r=\"C2\" s=\"1\"><v>0.75</v></c></row>"
+                                "<row r=\"3\"><c r=\"A3\" t=\"d\"><v>2024-03-01T08:00:00</v></c>" +
+                                InlineCell("B3", "_x00e9_") +
+                                "<c r=\"C3\" s=\"1\"><v>45352.25</v></c></row>"
+                                "<row r=\"4\"><c r=\"A4\" t=\"d\"><v>soon</v></c></row>"});
+  const std::string path = TempPath("iso.xlsx");
+  xlsx_fixture::WriteRawWorkbook(path, wb);
+  const Loaded l = Load(path);
+  // _x005F_ escapes the underscore itself, so "_x0041_" after it stays literal.
+  EXPECT_EQ(l.rows, (Rows{{"2024-03-01 00:00:00", "a_x0041_bA", "18:00:00"},
+                          {"2024-03-01 08:00:00", "\xC3\xA9", "2024-03-01 06:00:00"}}));
+  ASSERT_EQ(l.rejects.size(), 1u);
+  EXPECT_NE(l.rejects[0].reason.find("not an ISO 8601 date"), std::string::npos);
+}
+
 std::string ErrorSheet() {
   RawWorkbook wb;
   wb.sheets.push_back({"Calc", "<row r=\"1\">" + InlineCell("A1", "a") + InlineCell("B1", "b") +
