@@ -41,13 +41,16 @@ struct SourceFlags {
   bool nulls_set = false;
   int max_nesting = -1;
   size_t threads = 0;
+  std::string sheet, error_cells = "reject";
+  int64_t header_row = 1;
 };
 
 void AddSourceFlags(CLI::App* cmd, SourceFlags* f) {
   // Required, but checked after a --config file had its say (ApplyConfigFile).
   cmd->add_option("SOURCE,--source", f->source, "File path or glob (quote it: 'data/*.csv')");
   cmd->add_option("--table", f->table, "Target table (default: the first file's name)");
-  cmd->add_option("--format", f->format, "auto | csv | jsonl | json (default: by extension)");
+  cmd->add_option("--format", f->format,
+                  "auto | csv | jsonl | json | xlsx (default: by extension)");
   cmd->add_option("--delimiter", f->delimiter, "CSV field separator (default: sniffed; 'tab' ok)");
   cmd->add_option("--quote", f->quote, "CSV quote character (default: sniffed)");
   cmd->add_option("--escape", f->escape,
@@ -63,6 +66,12 @@ void AddSourceFlags(CLI::App* cmd, SourceFlags* f) {
                   "CSV rows with missing fields: error | pad (NULLs) | reject (dead-letter)");
   cmd->add_option("--max-nesting", f->max_nesting,
                   "JSON levels flattened into columns / child tables before values stay json");
+  cmd->add_option("--sheet", f->sheet,
+                  "xlsx sheet: a name or a 1-based position (default: the first worksheet)");
+  cmd->add_option("--header-row", f->header_row,
+                  "xlsx row holding the column names, rows above skipped; 0 = none (default 1)");
+  cmd->add_option("--error-cells", f->error_cells,
+                  "xlsx cells holding #N/A, #DIV/0!, ...: reject (the row) | null");
   cmd->add_option("--threads", f->threads, "Parse workers (default: one per core)")
       ->check(CLI::Range(0, 256));
 }
@@ -116,6 +125,9 @@ SourceOptions OptionsFromFlags(const SourceFlags& f, const std::vector<std::stri
   }
   if (f.max_nesting >= 0) o.json.max_nesting = f.max_nesting;
   o.json.primary_key = primary_key;
+  o.xlsx.sheet = f.sheet;
+  o.xlsx.header_row = f.header_row;
+  o.xlsx.error_cells = ParseErrorCellsPolicy(f.error_cells);
   return o;
 }
 

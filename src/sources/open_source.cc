@@ -4,6 +4,7 @@
 #include "core/identifiers.h"
 #include "formats/csv/csv_source.h"
 #include "formats/json/json_source.h"
+#include "formats/xlsx/xlsx_source.h"
 #include "io/glob.h"
 
 namespace sluice {
@@ -28,7 +29,8 @@ InputFormat ParseInputFormat(const std::string& name) {
   if (name == "csv" || name == "tsv") return InputFormat::kCsv;
   if (name == "jsonl" || name == "ndjson") return InputFormat::kJsonLines;
   if (name == "json") return InputFormat::kJson;
-  throw UsageError("unknown --format '" + name + "': use csv, jsonl or json");
+  if (name == "xlsx") return InputFormat::kXlsx;
+  throw UsageError("unknown --format '" + name + "': use csv, jsonl, json or xlsx");
 }
 
 InputFormat FormatFromPath(const std::string& path) {
@@ -38,6 +40,7 @@ InputFormat FormatFromPath(const std::string& path) {
   }
   if (EndsWith(p, ".jsonl") || EndsWith(p, ".ndjson")) return InputFormat::kJsonLines;
   if (EndsWith(p, ".json")) return InputFormat::kJson;
+  if (EndsWith(p, ".xlsx")) return InputFormat::kXlsx;
   return InputFormat::kAuto;
 }
 
@@ -71,12 +74,16 @@ std::unique_ptr<Source> OpenSource(std::vector<InputFile> files, SourceOptions o
   if (format == InputFormat::kAuto) format = FormatFromPath(files[0].path);
   if (format == InputFormat::kAuto) {
     throw UsageError("cannot tell the format of '" + files[0].path +
-                     "' from its name: pass --format csv, jsonl or json");
+                     "' from its name: pass --format csv, jsonl, json or xlsx");
   }
   const std::string table = ResolveTableName(files, options.table);
   if (format == InputFormat::kCsv) {
     options.csv.table = table;
     return MakeCsvSource(std::move(files), std::move(options.csv));
+  }
+  if (format == InputFormat::kXlsx) {
+    options.xlsx.table = table;
+    return MakeXlsxSource(std::move(files), std::move(options.xlsx));
   }
   options.json.table = table;
   options.json.layout =
