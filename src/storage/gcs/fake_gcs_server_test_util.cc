@@ -196,6 +196,8 @@ FakeGcsServer::FakeGcsServer() : key_(GenerateRsaKey()), server_(new httplib::Se
   port_ = server_->bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("the fake GCS server cannot bind 127.0.0.1");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() before the thread is listening would be lost and the join would hang.
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   key_file_ = WriteServiceAccountKeyFile(key_.get(), kClientEmail, kKeyId, token_uri());
 }
 
