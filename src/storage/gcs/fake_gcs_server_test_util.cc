@@ -186,7 +186,15 @@ std::string WriteServiceAccountKeyFile(EVP_PKEY* key, const std::string& client_
   return path;
 }
 
-FakeGcsServer::FakeGcsServer() : key_(GenerateRsaKey()), server_(new httplib::Server) {
+namespace {
+// One key for every server in the process: RSA key generation costs ~0.5 s of CPU each time.
+std::shared_ptr<EVP_PKEY> SharedServerKey() {
+  static const std::shared_ptr<EVP_PKEY> key = GenerateRsaKey();
+  return key;
+}
+}  // namespace
+
+FakeGcsServer::FakeGcsServer() : key_(SharedServerKey()), server_(new httplib::Server) {
   buckets_[kBucket];
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
   server_->Get(".*", handler);

@@ -1,9 +1,10 @@
 #pragma once
 // An in-test Google Cloud Storage JSON API server (cpp-httplib, 127.0.0.1, a random port) with
-// its own OAuth2 token endpoint. It generates an RSA key at start-up and writes a matching
-// service-account key file, so the whole service-account flow runs for real: the token endpoint
-// verifies the JWT's RS256 signature and its claims, and every storage call must carry a bearer
-// token it issued (or one registered with AcceptStaticToken). Objects live in memory.
+// its own OAuth2 token endpoint. It uses an RSA key generated at test time (one per process) and
+// writes a matching service-account key file, so the whole service-account flow runs for real:
+// the token endpoint verifies the JWT's RS256 signature and its claims, and every storage call
+// must carry a bearer token it issued (or one registered with AcceptStaticToken). Objects live
+// in memory.
 //
 // What it serves (as documented for the JSON API, v1): objects.list (prefix, maxResults,
 // pageToken), objects.get (metadata, alt=media with Range), simple media uploads, resumable
