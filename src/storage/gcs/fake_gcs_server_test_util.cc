@@ -201,6 +201,9 @@ FakeGcsServer::FakeGcsServer() : key_(SharedServerKey()), server_(new httplib::S
   server_->Post(".*", handler);
   server_->Put(".*", handler);
   server_->Delete(".*", handler);
+  // One request per connection ("Connection: close"): an idle kept-alive connection would hold
+  // stop() for cpp-httplib's 5 s keep-alive timeout.
+  server_->set_keep_alive_max_count(1);
   port_ = server_->bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("the fake GCS server cannot bind 127.0.0.1");
   thread_ = std::thread([this] { server_->listen_after_bind(); });

@@ -32,10 +32,11 @@ class GcsJsonHarness : public StorageHarness {
       hex += "0123456789abcdef"[c >> 4], hex += "0123456789abcdef"[c & 15];
     return std::string("gs://") + FakeGcsServer::kBucket + "/" + hex + "/";
   }
-  void Seed(const std::string& uri, const std::string& bytes) override {
-    std::string bucket, object;
-    SplitGcsUri(uri, &bucket, &object);
-    server_.PutObject(bucket, object, bytes);
+  // A sluice child process reaches the same server with the same key (GCS_OAUTH_TOKEN emptied
+  // so a developer's own token cannot win over the key file).
+  std::string CliEnvironment() const override {
+    return "SLUICE_GCS_ENDPOINT='" + server_.endpoint() + "' GOOGLE_APPLICATION_CREDENTIALS='" +
+           server_.key_file() + "' GCS_OAUTH_TOKEN='' SLUICE_GCS_LIST_PAGE_SIZE='3' ";
   }
 
  private:
