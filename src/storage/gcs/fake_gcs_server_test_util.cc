@@ -511,10 +511,13 @@ void FakeGcsServer::HandleUploadStart(const std::string& bucket, const httplib::
   ++counters_.resumable_sessions;
   std::string id = RandomHex(16);
   sessions_[id] = Session{bucket, name, "", false, false};
-  res.set_header("Location", endpoint() + "/upload/storage/v1/b/" +
-                                 httplib::detail::encode_query_param(bucket) +
-                                 "/o?uploadType=resumable&name=" +
-                                 httplib::detail::encode_query_param(name) + "&upload_id=" + id);
+  // The session URI names the host the client used (a proxy in front of this server stays in
+  // the path of every chunk).
+  std::string host = req.get_header_value("Host");
+  res.set_header("Location",
+                 (host.empty() ? endpoint() : "http://" + host) + "/upload/storage/v1/b/" +
+                     httplib::detail::encode_query_param(bucket) + "/o?uploadType=resumable&name=" +
+                     httplib::detail::encode_query_param(name) + "&upload_id=" + id);
   res.status = 200;
 }
 
