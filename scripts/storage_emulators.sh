@@ -55,7 +55,9 @@ start() {
   mkdir -p "$dir/s3" "$dir/azure"
   local s3_port azure_port
   s3_port="$(free_port "${SLUICE_S3_PORT:-4568}")"
-  "$prefix/node_modules/.bin/s3rver" --directory "$dir/s3" --address 127.0.0.1 --port "$s3_port" \
+  # s3rver makes ListObjectsV2 continuation tokens with DES, which Node's OpenSSL 3 only has in
+  # its legacy provider: without it every truncated listing is a 500.
+  NODE_OPTIONS=--openssl-legacy-provider "$prefix/node_modules/.bin/s3rver" --directory "$dir/s3" --address 127.0.0.1 --port "$s3_port" \
     --silent >"$dir/s3rver.log" 2>&1 &
   echo $! >"$dir/s3rver.pid"
   wait_for_port "$s3_port" s3rver "$dir/s3rver.log"

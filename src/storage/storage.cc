@@ -6,6 +6,8 @@
 #include "core/error.h"
 #include "storage/http/http_storage.h"
 #include "storage/local/local_storage.h"
+#include "storage/s3/s3_config.h"
+#include "storage/s3/s3_storage.h"
 
 namespace sluice {
 namespace {
@@ -28,6 +30,13 @@ std::string AuthorityOf(const std::string& uri) {
 std::unique_ptr<Storage> MakeStorage(const std::string& scheme, const std::string& authority) {
   if (scheme.empty() || scheme == "file") return MakeLocalStorage();
   if (scheme == "http" || scheme == "https") return MakeHttpStorage(HttpOptions::FromEnvironment());
+  if (scheme == "s3") {
+    return MakeS3Storage(S3ConfigFromEnvironment(authority), HttpOptions::FromEnvironment());
+  }
+  // GCS: HMAC keys select the S3-compatible XML API.
+  if (scheme == "gs" && GcsHmacConfigured()) {
+    return MakeS3Storage(GcsXmlConfigFromEnvironment(), HttpOptions::FromEnvironment());
+  }
   throw UsageError("unsupported storage scheme '" + scheme +
                    "://': use a local path, file://, http(s)://, s3://, gs:// or az://");
 }

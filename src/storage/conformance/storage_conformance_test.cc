@@ -24,6 +24,7 @@ std::vector<Backend> Backends() {
   return {
       {"Local", MakeLocalHarness},
       {"Http", MakeHttpHarness},
+      {"S3", MakeS3Harness},
   };
 }
 
