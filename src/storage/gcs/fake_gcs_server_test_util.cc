@@ -490,6 +490,23 @@ void FakeGcsServer::HandleGet(const std::string& bucket, const std::string& name
       res.set_header("Content-Range", "bytes */" + std::to_string(data.size()));
       return GoogleError(res, 416, "Requested range not satisfiable");
     }
+    // Copy only the requested bytes, not the whole object per range read: cpp-httplib asks the
+    // provider for absolute offsets and writes 206 + Content-Range. Only for ranges inside the
+    // object: for one running past the end, 0.11 would announce the unclipped length.
+    if (req.ranges[0].first >= 0 && req.ranges[0].second >= req.ranges[0].first &&
+        static_cast<size_t>(req.ranges[0].second) < data.size()) {
+      const size_t first = static_cast<size_t>(req.ranges[0].first);
+      auto slice = std::make_shared<std::string>(
+          data, first, static_cast<size_t>(req.ranges[0].second) - first + 1);
+      res.set_content_provider(
+          data.size(), "application/octet-stream",
+          [slice, first](size_t offset, size_t length, httplib::DataSink& sink) {
+            if (offset < first || offset - first + length > slice->size()) return false;
+            sink.write(slice->data() + (offset - first), length);
+            return true;
+          });
+      return;
+    }
   }
   res.set_content(data, "application/octet-stream");
 }
