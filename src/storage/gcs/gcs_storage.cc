@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/value_parse.h"
 #include "storage/gcs/gcs_json.h"
+#include "storage/gcs/oauth2_token_source.h"
 #include "storage/range_reader.h"
 
 namespace sluice {

@@ -5,7 +5,6 @@
 #include <memory>
 
 #include "storage/gcs/gcs_config.h"
-#include "storage/gcs/oauth2_token_source.h"
 #include "storage/http/http_client.h"
 #include "storage/storage.h"
 
