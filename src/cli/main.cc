@@ -24,6 +24,7 @@
 #include "pipeline/runner.h"
 #include "pipeline/schema_collector.h"
 #include "sources/file_fingerprint.h"
+#include "storage/storage.h"
 #include "sources/open_source.h"
 
 namespace sluice {
@@ -304,7 +305,7 @@ int RunLoadAttempt(const SourceFlags& f, const LoadFlags& flags, bool may_retry,
   }
   plan.pipeline = pipeline_name.empty() ? table : pipeline_name;
   LoadReport report;
-  report.source = f.source;
+  report.source = RedactedUri(f.source);
   report.pipeline = plan.pipeline;
   report.destination = destination->Describe();
   report.mode = WriteModeName(plan.mode);

@@ -79,5 +79,27 @@ TEST(RemoteSource, ARerunSkipsAnUnchangedObjectAndReloadsAChangedOne) {
             (Rows{"file:" + origin.endpoint() + "/orders.csv|true"}));
 }
 
+TEST(RemoteSource, ASignedLinksQueryStringIsNeitherAGlobNorStored) {
+  TempDir dir;
+  ObjectHttpServer origin;
+  origin.Put("/exports/orders.csv", "id,amount\n1,2.5\n2\n");  // line 3 is short: rejected
+  const std::string db = dir.File("w.duckdb");
+  auto r = RunSluice("load '" + origin.endpoint() +
+                         "/exports/orders.csv?X-Amz-Signature=topsecret&v=[1]' duckdb:///" + db +
+                         " --max-bad-rows 5",
+                     "");
+  ASSERT_EQ(r.exit_code, 3) << r.err;  // loaded, with a rejected row
+  EXPECT_EQ(QueryRows(db, "SELECT count(*) FROM orders"), Rows{"1"});
+  EXPECT_EQ(QueryRows(db, "SELECT source FROM _sluice_rejects"),
+            Rows{origin.endpoint() + "/exports/orders.csv"});
+  for (const char* sql : {"SELECT source FROM _sluice_loads", "SELECT key FROM _sluice_state",
+                          "SELECT source FROM _sluice_rejects"}) {
+    for (const auto& row : QueryRows(db, sql)) {
+      EXPECT_EQ(row.find("topsecret"), std::string::npos) << sql << ": " << row;
+    }
+  }
+  EXPECT_EQ(r.err.find("topsecret"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace sluice

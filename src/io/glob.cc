@@ -7,7 +7,11 @@ namespace sluice {
 
 std::vector<InputFile> ExpandSourcePattern(const std::string& pattern) {
   std::vector<InputFile> files;
-  for (ObjectInfo& object : ExpandGlob(StorageFor(pattern), pattern)) {
+  // HTTP cannot list, and a URL's '?' starts its query string (a signed link), not a glob.
+  const bool url = pattern.rfind("http://", 0) == 0 || pattern.rfind("https://", 0) == 0;
+  std::vector<ObjectInfo> objects = url ? std::vector<ObjectInfo>{StorageFor(pattern).Stat(pattern)}
+                                        : ExpandGlob(StorageFor(pattern), pattern);
+  for (ObjectInfo& object : objects) {
     files.push_back({std::move(object.uri), object.size, std::move(object.etag), object.mtime_ns});
   }
   return files;

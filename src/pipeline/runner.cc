@@ -11,6 +11,7 @@
 #include "core/bounded_queue.h"
 #include "core/error.h"
 #include "pipeline/progress_bar.h"
+#include "storage/storage.h"
 
 namespace sluice {
 
@@ -145,8 +146,9 @@ void Pump(Source& source, BatchSink& sink, const RunOptions& options, LoadReport
         if (chunk.first_in_file) file_line_base = 0;
         for (auto& reject : chunk.rejects) {
           if (reject.line) reject.line += file_line_base;
+          reject.source = RedactedUri(reject.source);
         }
-        const std::string& path = source.files()[chunk.file_index].path;
+        const std::string path = RedactedUri(source.files()[chunk.file_index].path);
         for (auto& batch : chunk.batches) {
           batch.source = path;
           for (auto& origin : batch.origins) {

@@ -57,7 +57,7 @@ FileFingerprint FileFingerprint::Of(const InputFile& file) {
     return Stat(LocalPath(file.path));
   }
   FileFingerprint f;
-  f.path = file.path;
+  f.path = RedactedUri(file.path);  // a signed link's signature is not part of its identity
   f.size = file.size;
   f.mtime_ns = file.mtime_ns;
   f.etag = file.etag;

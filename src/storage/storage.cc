@@ -50,6 +50,12 @@ std::unique_ptr<Storage> MakeStorage(const std::string& scheme, const std::strin
 
 }  // namespace
 
+std::string RedactedUri(const std::string& uri) {
+  const std::string scheme = SchemeOf(uri);
+  if (scheme != "http" && scheme != "https") return uri;
+  return uri.substr(0, uri.find_first_of("?#"));
+}
+
 bool HasStorageScheme(const std::string& uri) {
   const std::string scheme = SchemeOf(uri);
   return scheme == "file" || scheme == "http" || scheme == "https" || scheme == "s3" ||

@@ -62,6 +62,9 @@ class Storage {
 // True for "s3://", "gs://", "az://", "abfs(s)://", "http(s)://" and "file://" URIs; false for
 // plain local paths.
 bool HasStorageScheme(const std::string& uri);
+// The URI as it may be stored and printed: an http(s) URL without its query string (signed
+// links carry their signature there); everything else unchanged.
+std::string RedactedUri(const std::string& uri);
 // The backend for the URI's scheme, configured from the environment (docs/configuration.md,
 // "Storage"). Backends are cached per scheme and authority; the returned reference lives for the
 // whole process.
