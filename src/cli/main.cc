@@ -40,6 +40,7 @@ struct SourceFlags {
   std::vector<std::string> nulls;
   bool nulls_set = false;
   int max_nesting = -1;
+  std::vector<std::string> columns;
   size_t threads = 0;
 };
 
@@ -47,7 +48,8 @@ void AddSourceFlags(CLI::App* cmd, SourceFlags* f) {
   // Required, but checked after a --config file had its say (ApplyConfigFile).
   cmd->add_option("SOURCE,--source", f->source, "File path or glob (quote it: 'data/*.csv')");
   cmd->add_option("--table", f->table, "Target table (default: the first file's name)");
-  cmd->add_option("--format", f->format, "auto | csv | jsonl | json (default: by extension)");
+  cmd->add_option("--format", f->format,
+                  "auto | csv | jsonl | json | parquet (default: by extension)");
   cmd->add_option("--delimiter", f->delimiter, "CSV field separator (default: sniffed; 'tab' ok)");
   cmd->add_option("--quote", f->quote, "CSV quote character (default: sniffed)");
   cmd->add_option("--escape", f->escape,
@@ -61,8 +63,12 @@ void AddSourceFlags(CLI::App* cmd, SourceFlags* f) {
   cmd->add_option("--compression", f->compression, "auto | none | gzip | zstd");
   cmd->add_option("--ragged", f->ragged,
                   "CSV rows with missing fields: error | pad (NULLs) | reject (dead-letter)");
-  cmd->add_option("--max-nesting", f->max_nesting,
-                  "JSON levels flattened into columns / child tables before values stay json");
+  cmd->add_option(
+      "--max-nesting", f->max_nesting,
+      "JSON/Parquet levels flattened into columns / child tables before values stay json");
+  cmd->add_option("--columns", f->columns,
+                  "Parquet columns to read, comma-separated (default: all)")
+      ->delimiter(',');
   cmd->add_option("--threads", f->threads, "Parse workers (default: one per core)")
       ->check(CLI::Range(0, 256));
 }
@@ -115,6 +121,10 @@ SourceOptions OptionsFromFlags(const SourceFlags& f, const std::vector<std::stri
     throw UsageError("--ragged takes error, pad or reject");
   }
   if (f.max_nesting >= 0) o.json.max_nesting = f.max_nesting;
+  if (f.max_nesting >= 0) o.parquet.max_nesting = f.max_nesting;
+  for (const std::string& c : f.columns) {
+    for (std::string& name : ParseColumnList(c)) o.parquet.columns.push_back(std::move(name));
+  }
   o.json.primary_key = primary_key;
   return o;
 }
