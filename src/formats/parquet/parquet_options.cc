@@ -8,6 +8,9 @@ void ParquetOptions::Validate() const {
   if (max_nesting < 0 || max_nesting > 64) {
     throw UsageError("--max-nesting must be between 0 and 64, got " + std::to_string(max_nesting));
   }
+  if (duckdb_threads < 1 || duckdb_threads > 256) {
+    throw UsageError("Parquet duckdb_threads must be between 1 and 256");
+  }
   if (rows_per_chunk == 0) throw UsageError("Parquet rows_per_chunk must be positive");
 }
 

@@ -27,6 +27,10 @@ struct ParquetOptions {
   // gathered before a chunk is cut).
   size_t rows_per_chunk = 64 * 1024;
 
+  // Threads DuckDB's Parquet reader may use (its own pool). 1: decoding runs on the reader
+  // thread while the runner's parse workers convert and the destination writes.
+  int duckdb_threads = 1;
+
   // Opens remote objects (URIs with a scheme, e.g. s3://) for spooling into a temporary file.
   // Empty: the storage layer (StorageFor(uri).OpenRead(uri)).
   std::function<std::unique_ptr<InputStream>(const std::string& uri)> open_remote;

@@ -54,6 +54,9 @@ class ParquetSource final : public Source {
     duckdb_set_config(config, "autoload_known_extensions", "true");
     // Rows must arrive in file order: their position is their row number (origins, ids).
     duckdb_set_config(config, "preserve_insertion_order", "true");
+    // DuckDB decodes on the reader thread only by default: parse workers and the destination
+    // already use the other cores (measured in docs/parquet.md).
+    duckdb_set_config(config, "threads", std::to_string(options_.duckdb_threads).c_str());
     char* error = nullptr;
     const duckdb_state rc = duckdb_open_ext(nullptr, &db_, config, &error);
     duckdb_destroy_config(&config);

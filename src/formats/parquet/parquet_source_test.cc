@@ -386,9 +386,9 @@ TEST_F(ParquetSourceTest, CorruptPagesAreInputErrorsNotCrashes) {
   ParquetOptions options;
   options.table = "t";
   try {
-    auto source = MakeParquetSource({{corrupt, -1}}, options);
+    auto source = MakeParquetSource({{corrupt, -1}}, options);  // the footer is intact
     Drain(source.get());
-    // Scribbled plain values may still decode; then nothing crashed and that is fine too.
+    FAIL() << "expected an input error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kInput);
     EXPECT_NE(std::string(e.what()).find(corrupt), std::string::npos) << e.what();
@@ -456,6 +456,41 @@ TEST_F(ParquetSourceTest, FilesWithDifferentSchemasEachLoadTheirOwnColumns) {
   const std::string b = Write("b.parquet", "SELECT 2 AS id, DATE '2024-01-01' AS day");
   Loaded l = Load({a, b});
   EXPECT_EQ(l.rows["t"], (std::vector<std::string>{"id=1|name=x|", "id=2|day=2024-01-01|"}));
+}
+
+TEST_F(ParquetSourceTest, WithoutNestingListsAndStructsLoadAsJsonColumns) {
+  const std::string path =
+      Write("n.parquet", "SELECT [1, 2] AS l, {'a': 1} AS s, MAP {'k': 2} AS m");
+  ParquetOptions options;
+  options.max_nesting = 0;
+  Loaded l = Load({path}, options);
+  EXPECT_EQ(l.rows["t"],
+            (std::vector<std::string>{"l=[1,2]|s={\"a\":1}|m=[{\"key\":\"k\",\"value\":2}]|"}));
+  EXPECT_EQ(TypeOf(l, "t", "l"), DataType::Of(TypeId::kJson));
+  EXPECT_EQ(l.batches.size(), 1u);
+}
+
+TEST_F(ParquetSourceTest, NullStructsInsideListsStayNullElements) {
+  const std::string path = Write("ns.parquet", "SELECT [{'m': MAP {'k': 1}}, NULL] AS l");
+  Loaded l = Load({path}, {}, /*with_ids=*/false);
+  // As in JSON: a null element is a child row whose `value` is NULL.
+  ASSERT_EQ(l.rows["t__l"].size(), 2u);
+  EXPECT_EQ(l.rows["t__l__m"], (std::vector<std::string>{"key=k|value=1|"}));
+}
+
+TEST_F(ParquetSourceTest, NamesThatCollideAfterFlatteningGetSuffixesLikeJsonKeys) {
+  const std::string path =
+      Write("c.parquet", "SELECT 1 AS \"a__b\", {'b': 2} AS a, 3 AS \"_sluice_id\"");
+  Loaded l = Load({path});
+  EXPECT_EQ(l.rows["t"], (std::vector<std::string>{"a_b=1|a__b=2|_sluice_id_2=3|"}));
+}
+
+TEST_F(ParquetSourceTest, AnEmptyFileLoadsNoRows) {
+  const std::string empty = Write("e.parquet", "SELECT 1 AS a WHERE false");
+  const std::string one = Write("o.parquet", "SELECT 7 AS a");
+  Loaded l = Load({empty, one});
+  EXPECT_EQ(l.rows["t"], (std::vector<std::string>{"a=7|"}));
+  EXPECT_EQ(l.root_lines, (std::vector<uint64_t>{1}));
 }
 
 }  // namespace
