@@ -50,23 +50,32 @@ bool ContainsNested(duckdb_logical_type t) {
   }
 }
 
-bool ContainsMap(duckdb_logical_type t) {
+// True if the value must be rewritten before to_json(): MAPs (into entry lists) and scalars whose
+// JSON rendering would lose exactness or type (see Planner::Document).
+bool NeedsDocumentRewrite(duckdb_logical_type t) {
   switch (duckdb_get_type_id(t)) {
     case DUCKDB_TYPE_MAP:
+    case DUCKDB_TYPE_FLOAT:
+    case DUCKDB_TYPE_UBIGINT:
+    case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_UHUGEINT:
+    case DUCKDB_TYPE_TIMESTAMP_NS:
       return true;
+    case DUCKDB_TYPE_DECIMAL:
+      return duckdb_decimal_width(t) > kMaxDecimalDigits;
     case DUCKDB_TYPE_LIST: {
       TypeHandle child{duckdb_list_type_child_type(t)};
-      return ContainsMap(child.type);
+      return NeedsDocumentRewrite(child.type);
     }
     case DUCKDB_TYPE_ARRAY: {
       TypeHandle child{duckdb_array_type_child_type(t)};
-      return ContainsMap(child.type);
+      return NeedsDocumentRewrite(child.type);
     }
     case DUCKDB_TYPE_STRUCT: {
       const idx_t n = duckdb_struct_type_child_count(t);
       for (idx_t i = 0; i < n; i++) {
         TypeHandle child{duckdb_struct_type_child_type(t, i)};
-        if (ContainsMap(child.type)) return true;
+        if (NeedsDocumentRewrite(child.type)) return true;
       }
       return false;
     }
@@ -196,19 +205,34 @@ class Planner {
     return "CAST(" + expr + " AS VARCHAR)";
   }
 
-  // The SQL expression rendering a nested value for to_json(), with every MAP turned into a
-  // list of {key, value} structs (one child row per entry).
+  // The SQL expression rendering a nested value for to_json(): every MAP becomes a list of
+  // {key, value} structs (one child row per entry), and scalars are shaped so the JSON
+  // flattener infers what the vector path would load: FLOAT as its shortest double, UBIGINT as
+  // a number while it fits int64 (else text), HUGEINT / UHUGEINT / DECIMAL(>18) as exact text,
+  // TIMESTAMP_NS as microseconds.
   std::string Document(const std::string& expr, duckdb_logical_type t) {
-    if (!ContainsMap(t)) return expr;
+    if (!NeedsDocumentRewrite(t)) return expr;
     switch (duckdb_get_type_id(t)) {
+      case DUCKDB_TYPE_FLOAT:
+        return "CAST(CAST(" + expr + " AS VARCHAR) AS DOUBLE)";
+      case DUCKDB_TYPE_UBIGINT:
+        return "CASE WHEN (" + expr + ") <= 9223372036854775807 THEN to_json(CAST(" + expr +
+               " AS BIGINT)) ELSE to_json(CAST(" + expr + " AS VARCHAR)) END";
+      case DUCKDB_TYPE_HUGEINT:
+      case DUCKDB_TYPE_UHUGEINT:
+      case DUCKDB_TYPE_DECIMAL:
+        return "CAST(" + expr + " AS VARCHAR)";
+      case DUCKDB_TYPE_TIMESTAMP_NS:
+        return "CAST(" + expr + " AS TIMESTAMP)";
       case DUCKDB_TYPE_MAP: {
+        TypeHandle key{duckdb_map_type_key_type(t)};
         TypeHandle value{duckdb_map_type_value_type(t)};
         const std::string entries = "map_entries(" + expr + ")";
-        if (!ContainsMap(value.type)) return entries;
+        if (!NeedsDocumentRewrite(key.type) && !NeedsDocumentRewrite(value.type)) return entries;
         const std::string var = NextVariable();
-        return "list_transform(" + entries + ", lambda " + var + ": {'key': struct_extract(" + var +
-               ", 'key'), 'value': " +
-               Document("struct_extract(" + var + ", 'value')", value.type) + "})";
+        return "list_transform(" + entries + ", lambda " + var +
+               ": {'key': " + Document("struct_extract(" + var + ", 'key')", key.type) +
+               ", 'value': " + Document("struct_extract(" + var + ", 'value')", value.type) + "})";
       }
       case DUCKDB_TYPE_LIST:
       case DUCKDB_TYPE_ARRAY: {

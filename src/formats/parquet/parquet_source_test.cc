@@ -470,6 +470,23 @@ TEST_F(ParquetSourceTest, WithoutNestingListsAndStructsLoadAsJsonColumns) {
   EXPECT_EQ(l.batches.size(), 1u);
 }
 
+TEST_F(ParquetSourceTest, ScalarsInsideListsKeepTheValuesTheColumnPathWouldLoad) {
+  const std::string path = Write("sc.parquet", R"(
+    SELECT [{'f': 0.1::FLOAT, 'u': 5::UBIGINT, 'big': 18446744073709551615::UBIGINT,
+             'dec': 12345678901234567890.12::DECIMAL(30,2),
+             'ns': TIMESTAMP_NS '2024-01-02 03:04:05.123456789', 'd': DATE '2024-01-02'}] AS l)");
+  Loaded l = Load({path}, {}, /*with_ids=*/false);
+  EXPECT_EQ(l.rows["t__l"],
+            (std::vector<std::string>{"f=0.1|u=5|big=18446744073709551615|"
+                                      "dec=12345678901234567890.12|ns=2024-01-02 03:04:05.123456|"
+                                      "d=2024-01-02|"}));
+  EXPECT_EQ(TypeOf(l, "t__l", "u"), DataType::Of(TypeId::kInt64));
+  EXPECT_EQ(TypeOf(l, "t__l", "big"), DataType::Of(TypeId::kText));
+  EXPECT_EQ(TypeOf(l, "t__l", "dec"), DataType::Of(TypeId::kText));
+  EXPECT_EQ(TypeOf(l, "t__l", "ns"), DataType::Of(TypeId::kTimestamp));
+  EXPECT_EQ(TypeOf(l, "t__l", "d"), DataType::Of(TypeId::kDate));
+}
+
 TEST_F(ParquetSourceTest, NullStructsInsideListsStayNullElements) {
   const std::string path = Write("ns.parquet", "SELECT [{'m': MAP {'k': 1}}, NULL] AS l");
   Loaded l = Load({path}, {}, /*with_ids=*/false);
