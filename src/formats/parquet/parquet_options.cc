@@ -11,7 +11,9 @@ void ParquetOptions::Validate() const {
   if (duckdb_threads < 1 || duckdb_threads > 256) {
     throw UsageError("Parquet duckdb_threads must be between 1 and 256");
   }
-  if (rows_per_chunk == 0) throw UsageError("Parquet rows_per_chunk must be positive");
+  if (rows_per_chunk == 0 || chunk_text_bytes == 0) {
+    throw UsageError("Parquet rows_per_chunk and chunk_text_bytes must be positive");
+  }
 }
 
 std::vector<std::string> ParseColumnList(const std::string& list) {

@@ -26,6 +26,9 @@ struct ParquetOptions {
   // Rows handed to one parse worker (DuckDB produces vectors of 2048 rows; this many rows are
   // gathered before a chunk is cut).
   size_t rows_per_chunk = 64 * 1024;
+  // A chunk is also cut once its top-level text / json / binary values reach this many bytes, so
+  // rows of huge strings stay in bounded memory (and far below a column's 4 GiB heap limit).
+  size_t chunk_text_bytes = size_t{64} << 20;
 
   // Threads DuckDB's Parquet reader may use (its own pool). 1: decoding runs on the reader
   // thread while the runner's parse workers convert and the destination writes.

@@ -95,7 +95,8 @@ class ParquetSource final : public Source {
       }
       PendingChunk pending;
       pending.plan = plan_;
-      while (pending.rows < options_.rows_per_chunk) {
+      size_t text_bytes = 0;
+      while (pending.rows < options_.rows_per_chunk && text_bytes < options_.chunk_text_bytes) {
         duckdb_data_chunk c = duckdb_fetch_chunk(result_);
         if (c == nullptr) {
           const char* error = duckdb_result_error(&result_);
@@ -106,6 +107,7 @@ class ParquetSource final : public Source {
         const idx_t n = duckdb_data_chunk_get_size(c);
         pending.chunks.push_back(c);
         pending.rows += n;
+        text_bytes += TextBytes(c, n);
       }
       if (pending.rows == 0) continue;  // the file is done
       chunk->sequence = sequence_++;
@@ -184,9 +186,11 @@ class ParquetSource final : public Source {
         const idx_t n = duckdb_data_chunk_get_size(c);
         duckdb_vector v = duckdb_data_chunk_get_vector(c, doc_column);
         auto* strings = static_cast<duckdb_string_t*>(duckdb_vector_get_data(v));
+        const uint64_t* validity = duckdb_vector_get_validity(v);
         for (idx_t r = 0; r < n; r++, row_in_chunk++) {
-          const char* data = duckdb_string_t_data(&strings[r]);
-          const uint32_t len = duckdb_string_t_length(strings[r]);
+          const bool valid = validity == nullptr || ((validity[r >> 6] >> (r & 63)) & 1) != 0;
+          const char* data = valid ? duckdb_string_t_data(&strings[r]) : "{}";
+          const uint32_t len = valid ? duckdb_string_t_length(strings[r]) : 2;
           doc.assign(data, len);
           doc.append(kJsonPadding, ' ');
           const uint64_t row = chunk.byte_offset + row_in_chunk;
@@ -227,6 +231,26 @@ class ParquetSource final : public Source {
   }
 
  private:
+  size_t TextBytes(duckdb_data_chunk c, idx_t n) const {
+    size_t bytes = 0;
+    const size_t columns = plan_->columns.size() + (plan_->has_document ? 1 : 0);
+    for (size_t i = 0; i < columns; i++) {
+      const bool text = i == plan_->columns.size() || plan_->columns[i].kind == VectorKind::kText ||
+                        plan_->columns[i].kind == VectorKind::kJson ||
+                        plan_->columns[i].kind == VectorKind::kBlob;
+      if (!text) continue;
+      duckdb_vector v = duckdb_data_chunk_get_vector(c, i);
+      const auto* strings = static_cast<const duckdb_string_t*>(duckdb_vector_get_data(v));
+      const uint64_t* validity = duckdb_vector_get_validity(v);
+      for (idx_t r = 0; r < n; r++) {
+        if (validity == nullptr || ((validity[r >> 6] >> (r & 63)) & 1) != 0) {
+          bytes += strings[r].value.inlined.length;
+        }
+      }
+    }
+    return bytes;
+  }
+
   Error ReadError(const std::string& message) const {
     return InputError("cannot read Parquet file " + ObjectForDisplay(files_[file_index_].path) +
                       ": " + message);

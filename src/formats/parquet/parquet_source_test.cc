@@ -310,6 +310,29 @@ TEST_F(ParquetSourceTest, ReadsRowGroupsAndFilesInOrderWithRowNumbersAsOrigins) 
   }
 }
 
+TEST_F(ParquetSourceTest, ChunksOfLongStringsAreCutByBytesNotOnlyRows) {
+  // 40 x 2048 rows of 1 KiB strings = 80 MiB of text, cut at 8 MiB.
+  const std::string path = Write("long.parquet",
+                                 "SELECT range AS n, repeat('x', 1024) || range AS s "
+                                 "FROM range(40 * 2048)");
+  std::vector<InputFile> files = {{path, -1}};
+  ParquetOptions options;
+  options.table = "t";
+  options.chunk_text_bytes = size_t{8} << 20;
+  auto source = MakeParquetSource(std::move(files), options);
+  RawChunk chunk;
+  size_t chunks = 0, rows = 0;
+  while (source->ReadChunk(&chunk)) {
+    ParsedChunk parsed = source->ParseChunk(std::move(chunk));
+    chunk = RawChunk();
+    chunks++;
+    ASSERT_LE(parsed.batches.at(0).num_rows, 5u * 2048);
+    rows += parsed.batches.at(0).num_rows;
+  }
+  EXPECT_EQ(rows, 40u * 2048);
+  EXPECT_GE(chunks, 5u);
+}
+
 TEST_F(ParquetSourceTest, ProjectionReadsOnlyTheNamedColumnsInTheGivenOrder) {
   const std::string path = Write("p.parquet", "SELECT 1 AS a, 'x' AS \"B c\", [1] AS l, 3 AS d");
   ParquetOptions options;
