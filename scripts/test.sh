@@ -20,12 +20,20 @@ ninja -C build -j "$jobs"
 step "PostgreSQL test server"
 # A throwaway server for the PostgreSQL destination's tests (both ctest runs), stopped on exit.
 pg_env="$(scripts/postgres_test_server.sh start)"
-trap 'scripts/postgres_test_server.sh stop "$pg_env"' EXIT
+emulators_env=""
+trap 'scripts/postgres_test_server.sh stop "$pg_env"; scripts/storage_emulators.sh stop "$emulators_env"' EXIT
 # shellcheck disable=SC1090
 source "$pg_env"
 export SLUICE_TEST_POSTGRES_URI SLUICE_TEST_POSTGRES_ADMIN_URI
 export SLUICE_REQUIRE_POSTGRES=1
 echo "PostgreSQL: ${SLUICE_TEST_POSTGRES_URI%%:*}://...@${SLUICE_TEST_POSTGRES_URI##*@}"
+
+step "storage emulators (s3rver, azurite)"
+emulators_env="$(scripts/storage_emulators.sh start)"
+# shellcheck disable=SC1090
+source "$emulators_env"
+export SLUICE_REQUIRE_STORAGE_EMULATORS=1
+echo "S3: $SLUICE_TEST_S3_ENDPOINT; Azure Blob: ${SLUICE_TEST_AZURE_CONNECTION_STRING##*BlobEndpoint=}"
 
 step "tests (release)"
 ctest --test-dir build --output-on-failure -j "$jobs"

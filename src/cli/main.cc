@@ -170,7 +170,7 @@ FilePlan PlanFiles(const std::vector<InputFile>& files, Destination& destination
   std::vector<FileFingerprint> all;
   std::vector<bool> same(files.size(), false);
   for (size_t i = 0; i < files.size(); i++) {
-    FileFingerprint fp = FileFingerprint::Stat(files[i].path);
+    FileFingerprint fp = FileFingerprint::Of(files[i]);
     auto it = stored.find(fp.StateKey());
     same[i] = it != stored.end() && SameContent(fp, it->second);
     plan.unchanged += same[i];
@@ -347,7 +347,7 @@ int RunLoadAttempt(const SourceFlags& f, const LoadFlags& flags, bool may_retry,
   // Hash the files while they load (the hash is only needed at commit).
   std::future<void> hashing = std::async(std::launch::async, [&file_plan] {
     for (auto& fp : file_plan.fingerprints) {
-      if (fp.content_hash.empty()) fp.ComputeHash();
+      if (fp.content_hash.empty() && fp.etag.empty()) fp.ComputeHash();
     }
   });
   options.final_state = [&] {

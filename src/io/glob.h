@@ -1,6 +1,7 @@
 #pragma once
-// Expands a source argument into the files it names: a path, or a glob pattern (*, ?, [..],
-// {a,b}). Matches are sorted, so multi-file loads are deterministic.
+// Expands a source argument into the files it names: a path or URI, or a glob pattern (*, ?,
+// [..], {a,b}, ** across directories) on any storage backend (storage/glob_pattern.h). Matches
+// are sorted, so multi-file loads are deterministic.
 #include <string>
 #include <vector>
 

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "storage/local/local_storage.h"
+#include "storage/storage.h"
 
 namespace sluice {
 namespace {
@@ -246,7 +248,10 @@ std::unique_ptr<InputStream> MakeDecodingInput(std::unique_ptr<InputStream> inne
 
 std::unique_ptr<InputStream> OpenInput(const std::string& path, Compression compression,
                                        TextEncoding encoding) {
-  std::unique_ptr<InputStream> in = OpenLocalFile(path);
+  // Plain paths are read directly; URIs (file://, http(s)://, s3://, gs://, az://) through their
+  // storage backend.
+  std::unique_ptr<InputStream> in =
+      HasStorageScheme(path) ? StorageFor(path).OpenRead(path) : OpenLocalFile(LocalPath(path));
   if (compression == Compression::kAuto) {
     if (EndsWith(path, ".gz")) {
       compression = Compression::kGzip;

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "storage/local/local_storage.h"
+#include "storage/storage.h"
 
 namespace sluice {
 namespace {
@@ -31,11 +33,35 @@ std::string Field(const std::string& json, const std::string& key) {
   return json.substr(p, end - p);
 }
 
+// ETags are quoted strings in HTTP; the few characters JSON needs escaped are escaped.
+std::string JsonEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string FileFingerprint::ToJson() const {
-  return "{\"size\":" + std::to_string(size) + ",\"mtime_ns\":" + std::to_string(mtime_ns) +
-         ",\"xxh3\":\"" + content_hash + "\"}";
+  std::string json =
+      "{\"size\":" + std::to_string(size) + ",\"mtime_ns\":" + std::to_string(mtime_ns);
+  if (!etag.empty()) return json + ",\"etag\":\"" + JsonEscape(etag) + "\"}";
+  return json + ",\"xxh3\":\"" + content_hash + "\"}";
+}
+
+FileFingerprint FileFingerprint::Of(const InputFile& file) {
+  if (!HasStorageScheme(file.path) || file.path.rfind("file://", 0) == 0) {
+    return Stat(LocalPath(file.path));
+  }
+  FileFingerprint f;
+  f.path = file.path;
+  f.size = file.size;
+  f.mtime_ns = file.mtime_ns;
+  f.etag = file.etag;
+  return f;
 }
 
 FileFingerprint FileFingerprint::Stat(const std::string& path) {
@@ -77,6 +103,10 @@ void FileFingerprint::ComputeHash() {
 }
 
 bool SameContent(FileFingerprint& current, const std::string& stored) {
+  if (!current.etag.empty()) {
+    return Field(stored, "size") == std::to_string(current.size) &&
+           Field(stored, "etag") == JsonEscape(current.etag);
+  }
   if (Field(stored, "size") != std::to_string(current.size) ||
       Field(stored, "mtime_ns") != std::to_string(current.mtime_ns)) {
     return false;

@@ -1,7 +1,9 @@
 #pragma once
-// What identifies the content of an input file between runs: path, size, modification time and
-// a hash of the bytes. Stored in the destination's pipeline state with the data loaded from the
-// file, so a rerun can skip files that have not changed.
+// What identifies the content of an input file between runs. Local files: path, size,
+// modification time and a hash of the bytes. Remote objects (S3, GCS, Azure, HTTP): URI, size,
+// ETag and last-modified time as the store reports them (hashing would mean downloading). Stored
+// in the destination's pipeline state with the data loaded from the file, so a rerun can skip
+// files that have not changed.
 #include <cstdint>
 #include <string>
 
@@ -14,19 +16,25 @@ struct FileFingerprint {
   int64_t size = 0;
   int64_t mtime_ns = 0;
   std::string content_hash;  // XXH3-64 of the stored bytes, 16 hex digits; empty = not computed
+  std::string etag;          // remote objects only
 
-  // {"size":..,"mtime_ns":..,"xxh3":".."} as stored in _sluice_state.value.
+  // {"size":..,"mtime_ns":..,"xxh3":".."} (local) or {"size":..,"mtime_ns":..,"etag":".."}
+  // (remote) as stored in _sluice_state.value.
   std::string ToJson() const;
+  // Local files are stat'ed (Stat below); remote objects take what listing reported.
+  static FileFingerprint Of(const InputFile& file);
   // Size and mtime from the file system; throws an input error if the file cannot be read.
   static FileFingerprint Stat(const std::string& path);
-  // Reads the whole file to fill content_hash.
+  // Reads the whole (local) file to fill content_hash; remote objects are identified by ETag.
   void ComputeHash();
   // The state key for this file ("file:" + path).
   std::string StateKey() const { return "file:" + path; }
 };
 
-// True if `stored` (a ToJson() value) describes the same size, mtime and hash as `current`.
-// Computes current's hash only when size and mtime already match.
+// True if `stored` (a ToJson() value) describes the same content as `current`: for remote
+// objects the same size and ETag (an ETag changes whenever the content does; a re-upload of
+// identical bytes keeps it); for local files the same size, mtime and hash, computing
+// current's hash only when size and mtime already match.
 bool SameContent(FileFingerprint& current, const std::string& stored);
 
 }  // namespace sluice

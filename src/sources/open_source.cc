@@ -17,6 +17,11 @@ std::string Lower(std::string s) {
   for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
+// URLs may carry a query string (a signed download link): names come from the path before it.
+std::string WithoutQuery(const std::string& path) {
+  if (path.rfind("http://", 0) != 0 && path.rfind("https://", 0) != 0) return path;
+  return path.substr(0, path.find_first_of("?#"));
+}
 }  // namespace
 
 InputFormat ParseInputFormat(const std::string& name) {
@@ -29,7 +34,7 @@ InputFormat ParseInputFormat(const std::string& name) {
 }
 
 InputFormat FormatFromPath(const std::string& path) {
-  const std::string p = Lower(StripCompressionSuffix(path));
+  const std::string p = Lower(StripCompressionSuffix(WithoutQuery(path)));
   if (EndsWith(p, ".csv") || EndsWith(p, ".tsv") || EndsWith(p, ".txt") || EndsWith(p, ".psv")) {
     return InputFormat::kCsv;
   }
@@ -40,7 +45,7 @@ InputFormat FormatFromPath(const std::string& path) {
 }
 
 std::string TableNameFromPath(const std::string& path) {
-  std::string name = StripCompressionSuffix(path);
+  std::string name = StripCompressionSuffix(WithoutQuery(path));
   const size_t slash = name.find_last_of('/');
   if (slash != std::string::npos) name = name.substr(slash + 1);
   const size_t dot = name.find('.');

@@ -18,8 +18,10 @@
 namespace sluice {
 
 struct InputFile {
-  std::string path;
+  std::string path;   // a local path or a storage URI (s3://..., https://...)
   int64_t size = -1;  // bytes on storage (compressed size for .gz / .zst); -1 if unknown
+  std::string etag;   // the object's entity tag on object stores and HTTP; empty locally
+  int64_t mtime_ns = 0;
 };
 
 // A piece of one input file, cut at a record boundary, already decompressed and decoded to

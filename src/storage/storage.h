@@ -41,6 +41,12 @@ class Storage {
   // Every object whose URI starts with `prefix` (a directory, a key prefix, or one object),
   // recursively, sorted by URI. An empty result is not an error.
   virtual std::vector<ObjectInfo> List(const std::string& prefix) = 0;
+  // List() for glob expansion: objects at most `max_depth` '/'-separated levels below the
+  // prefix's directory (-1: any depth). Object stores list flat and ignore the limit; the local
+  // backend uses it so "/tmp/x*.csv" does not walk all of /tmp.
+  virtual std::vector<ObjectInfo> ListForGlob(const std::string& prefix, int max_depth) {
+    return List(prefix);
+  }
   // Throws an input error naming the URI if there is no such object.
   virtual ObjectInfo Stat(const std::string& uri) = 0;
   // Reads [offset, offset + length) into `out`; returns the bytes read, fewer only at the end of

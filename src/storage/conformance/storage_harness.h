@@ -21,8 +21,13 @@ class StorageHarness {
   virtual std::string FreshPrefix() = 0;
   // False for read-only backends (HTTP): the suite then seeds objects through Seed().
   virtual bool Writable() const { return true; }
+  // False for backends without listing (HTTP): the suite skips List and glob specs.
+  virtual bool Listable() const { return true; }
   // Puts an object without going through storage().OpenWrite (read-only backends override).
   virtual void Seed(const std::string& uri, const std::string& bytes);
+  // Environment assignments ("NAME='value' NAME2='value' ") that make a `sluice` child process
+  // reach the same service with the same credentials (end-to-end CLI specs).
+  virtual std::string CliEnvironment() const { return ""; }
 };
 
 // Returns nullptr when the backend's service is not configured (see above).

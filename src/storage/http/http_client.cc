@@ -1,0 +1,280 @@
+#include "storage/http/http_client.h"
+
+#include <curl/curl.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "core/error.h"
+
+namespace sluice {
+namespace {
+
+// One curl handle per thread: curl handles are not thread-safe, and reusing one keeps its
+// connection cache (keep-alive, TLS sessions) across requests.
+struct ThreadHandle {
+  CURL* curl = nullptr;
+  ~ThreadHandle() {
+    if (curl) curl_easy_cleanup(curl);
+  }
+};
+
+CURL* HandleForThisThread() {
+  static std::once_flag global_init;
+  std::call_once(global_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  thread_local ThreadHandle handle;
+  if (!handle.curl) {
+    handle.curl = curl_easy_init();
+    if (!handle.curl) throw Error(ErrorKind::kInternal, "curl_easy_init failed");
+  } else {
+    curl_easy_reset(handle.curl);
+  }
+  return handle.curl;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string Trim(const std::string& s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) b++;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) e--;
+  return s.substr(b, e - b);
+}
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* headers = static_cast<HttpHeaders*>(user);
+  const std::string line(data, size * count);
+  // A new status line (after a redirect or "100 Continue") starts a new header set.
+  if (line.rfind("HTTP/", 0) == 0) {
+    headers->clear();
+  } else if (const size_t colon = line.find(':'); colon != std::string::npos) {
+    headers->emplace_back(Lower(Trim(line.substr(0, colon))), Trim(line.substr(colon + 1)));
+  }
+  return size * count;
+}
+
+bool HasHeader(const HttpHeaders& headers, const std::string& lower_name) {
+  for (const auto& [name, value] : headers) {
+    if (Lower(name) == lower_name) return true;
+  }
+  return false;
+}
+
+// Transport failures worth another attempt: the network, the peer or a timeout, not a bad URL
+// or a certificate that does not verify.
+bool IsRetriableCurlError(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_AGAIN:
+      return true;
+    default:
+      return false;
+  }
+}
+
+struct Attempt {
+  CURLcode code = CURLE_OK;
+  std::string curl_error;
+  HttpResponse response;
+};
+
+Attempt Perform(const HttpRequest& request, const HttpOptions& options) {
+  CURL* curl = HandleForThisThread();
+  Attempt attempt;
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options.connect_timeout.count() * 1000));
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.low_speed_time.count()));
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
+  if (!options.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  // Redirects are followed only for unsigned requests: a signature covers host and path, so a
+  // redirected signed request would fail anyway, and credentials must not travel to another host.
+  if (!request.sign) {
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  }
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &attempt.response.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &attempt.response.headers);
+
+  if (request.method == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (request.method != "GET" || !request.body.empty()) {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+  }
+  curl_slist* headers = nullptr;
+  for (const auto& [name, value] : request.headers) {
+    headers = curl_slist_append(headers, (name + ": " + value).c_str());
+  }
+  // curl would add a form Content-Type to bodies and "Expect: 100-continue" to large ones;
+  // neither is wanted (and a Content-Type the signer did not see breaks Azure's SharedKey).
+  if (!HasHeader(request.headers, "content-type")) {
+    headers = curl_slist_append(headers, "Content-Type:");
+  }
+  headers = curl_slist_append(headers, "Expect:");
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+
+  attempt.code = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+  if (attempt.code != CURLE_OK) {
+    attempt.curl_error = error_buffer[0] ? error_buffer : curl_easy_strerror(attempt.code);
+    return attempt;
+  }
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &attempt.response.status);
+  // curl reports a body shorter than Content-Length as CURLE_PARTIAL_FILE; this also catches a
+  // longer one and responses curl could not check.
+  if (request.method != "HEAD" && attempt.response.status != 204 &&
+      attempt.response.status != 304) {
+    const std::string length = attempt.response.Header("content-length");
+    if (!length.empty() && attempt.response.Header("content-encoding").empty()) {
+      char* end = nullptr;
+      const unsigned long long expected = std::strtoull(length.c_str(), &end, 10);
+      if (end && *end == '\0' && expected != attempt.response.body.size()) {
+        attempt.code = CURLE_PARTIAL_FILE;
+        attempt.curl_error = "body has " + std::to_string(attempt.response.body.size()) +
+                             " bytes, Content-Length says " + length;
+      }
+    }
+  }
+  return attempt;
+}
+
+std::chrono::milliseconds Backoff(const HttpOptions& options, int attempt) {
+  // Full jitter: uniform in [0, min(max, base * 2^attempt)] spreads clients that failed together.
+  const int64_t cap = std::min<int64_t>(options.backoff_max.count(),
+                                        options.backoff_base.count() << std::min(attempt, 20));
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<int64_t> dist(0, std::max<int64_t>(cap, 0));
+  return std::chrono::milliseconds(dist(rng));
+}
+
+}  // namespace
+
+HttpOptions HttpOptions::FromEnvironment() {
+  HttpOptions options;
+  if (const char* retries = std::getenv("SLUICE_HTTP_RETRIES"); retries && *retries) {
+    options.max_attempts = std::max(1, std::atoi(retries) + 1);
+  }
+  if (const char* ca = std::getenv("SLUICE_CA_FILE"); ca && *ca) options.ca_file = ca;
+  if (const char* insecure = std::getenv("SLUICE_INSECURE_TLS");
+      insecure && std::string(insecure) == "1") {
+    options.verify_tls = false;
+  }
+  return options;
+}
+
+std::string HttpResponse::Header(const std::string& name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return value;
+  }
+  return "";
+}
+
+HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {}
+
+bool HttpClient::IsRetriableStatus(long status) {
+  return status == 408 || status == 429 || (status >= 500 && status <= 599 && status != 501);
+}
+
+int64_t HttpClient::ParseRetryAfter(const std::string& value, int64_t now_epoch_seconds) {
+  const std::string v = Trim(value);
+  if (v.empty()) return -1;
+  if (std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return v.size() > 9 ? -1 : std::stoll(v);
+  }
+  struct tm tm {};
+  const char* end = strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end != '\0') return -1;
+  return std::max<int64_t>(0, static_cast<int64_t>(timegm(&tm)) - now_epoch_seconds);
+}
+
+HttpResponse HttpClient::Send(HttpRequest request) const {
+  const HttpHeaders unsigned_headers = request.headers;
+  std::string last_error;
+  for (int attempt = 0;; attempt++) {
+    HttpRequest signed_request = request;
+    signed_request.headers = unsigned_headers;
+    if (request.sign) request.sign(signed_request);
+    Attempt result = Perform(signed_request, options_);
+    std::chrono::milliseconds wait = Backoff(options_, attempt);
+    if (result.code != CURLE_OK) {
+      last_error = result.curl_error;
+      if (!IsRetriableCurlError(result.code)) {
+        throw Error(ErrorKind::kIo, request.method + " " + UrlForDisplay(request.url) +
+                                        " failed: " + last_error);
+      }
+    } else if (IsRetriableStatus(result.response.status)) {
+      last_error = "HTTP " + std::to_string(result.response.status);
+      const int64_t retry_after = ParseRetryAfter(result.response.Header("retry-after"),
+                                                  static_cast<int64_t>(::time(nullptr)));
+      // Honor the server's wait (bounded, so a hostile value cannot park a load for days).
+      if (retry_after >= 0) {
+        wait = std::max(wait, std::chrono::milliseconds(std::min<int64_t>(retry_after, 300) * 1000));
+      }
+    } else {
+      return std::move(result.response);
+    }
+    if (attempt + 1 >= options_.max_attempts) break;
+    std::this_thread::sleep_for(wait);
+  }
+  throw Error(ErrorKind::kIo,
+              request.method + " " + UrlForDisplay(request.url) + " failed after " +
+                  std::to_string(options_.max_attempts) + " attempts: " + last_error,
+              /*retriable=*/true);
+}
+
+std::string UriEncode(const std::string& s, bool keep_slash) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size() * 3);
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string UrlForDisplay(const std::string& url) {
+  const size_t q = url.find('?');
+  return q == std::string::npos ? url : url.substr(0, q);
+}
+
+}  // namespace sluice

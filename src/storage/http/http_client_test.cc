@@ -1,0 +1,167 @@
+// How every remote backend's requests survive failures: retried with backoff when transient,
+// never returned truncated, and reported with the URL (never its query string) when they fail.
+#include "storage/http/http_client.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "core/error.h"
+#include "storage/http/fault_proxy_test_util.h"
+#include "storage/http/http_storage.h"
+
+namespace sluice {
+namespace {
+
+using testing::Fault;
+using testing::FaultProxy;
+using testing::ObjectHttpServer;
+
+HttpOptions FastRetries() {
+  HttpOptions o;
+  o.max_attempts = 4;
+  o.backoff_base = std::chrono::milliseconds(1);
+  o.backoff_max = std::chrono::milliseconds(5);
+  o.low_speed_time = std::chrono::seconds(1);
+  o.low_speed_bytes = 1;
+  return o;
+}
+
+class HttpClientTest : public ::testing::Test {
+ protected:
+  HttpClientTest() : proxy_(origin_.endpoint()) {
+    body_ = std::string(200000, 'x');
+    for (size_t i = 0; i < body_.size(); i++) body_[i] = static_cast<char>('a' + i % 26);
+    origin_.Put("/obj", body_);
+  }
+  HttpResponse Get(const HttpClient& client, const std::string& path = "/obj") {
+    HttpRequest r;
+    r.url = proxy_.endpoint() + path;
+    return client.Send(r);
+  }
+  ObjectHttpServer origin_;
+  FaultProxy proxy_;
+  std::string body_;
+};
+
+TEST_F(HttpClientTest, EachTransientFailureIsRetriedUntilTheCompleteBodyArrives) {
+  HttpClient client(FastRetries());
+  for (Fault f : {Fault::kStatus500, Fault::kSlowDown503, Fault::kDrop, Fault::kTruncate}) {
+    proxy_.Schedule({f, f, f});
+    const HttpResponse r = Get(client);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, body_) << "fault " << static_cast<int>(f);
+  }
+  EXPECT_EQ(proxy_.faults_injected(), 12);
+}
+
+TEST_F(HttpClientTest, AStalledResponseIsAbandonedAndRetried) {
+  HttpClient client(FastRetries());
+  proxy_.set_slow_seconds(3);
+  proxy_.Schedule({Fault::kSlow});
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Get(client).body, body_);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
+TEST_F(HttpClientTest, RetryAfterIsHonored) {
+  HttpClient client(FastRetries());
+  proxy_.Schedule({Fault::kTooMany429});
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Get(client).status, 200);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(950));
+}
+
+TEST_F(HttpClientTest, ATruncatedBodyIsNeverReturnedEvenWhenEveryAttemptIsTruncated) {
+  HttpClient client(FastRetries());
+  proxy_.FailAlways(Fault::kTruncate);
+  try {
+    HttpRequest r;
+    r.url = proxy_.endpoint() + "/obj?sig=secret";
+    client.Send(r);
+    FAIL() << "a truncated body was returned";
+  } catch (const Error& e) {
+    EXPECT_TRUE(e.retriable());
+    EXPECT_EQ(e.kind(), ErrorKind::kIo);
+    const std::string message = e.what();
+    EXPECT_NE(message.find("/obj"), std::string::npos) << message;
+    EXPECT_EQ(message.find("secret"), std::string::npos) << message;
+    EXPECT_NE(message.find("4 attempts"), std::string::npos) << message;
+  }
+  EXPECT_EQ(proxy_.requests(), 4);
+}
+
+TEST_F(HttpClientTest, ClientErrorsAreReturnedAtOnceNotRetried) {
+  HttpClient client(FastRetries());
+  EXPECT_EQ(Get(client, "/missing").status, 404);
+  EXPECT_EQ(proxy_.requests(), 1);
+}
+
+TEST_F(HttpClientTest, SignRunsBeforeEveryAttempt) {
+  HttpClient client(FastRetries());
+  proxy_.Schedule({Fault::kStatus500, Fault::kStatus500});
+  int signatures = 0;
+  HttpRequest r;
+  r.url = proxy_.endpoint() + "/obj";
+  r.sign = [&](HttpRequest& req) {
+    signatures++;
+    req.headers.emplace_back("Authorization", "attempt " + std::to_string(signatures));
+  };
+  EXPECT_EQ(client.Send(r).status, 200);
+  EXPECT_EQ(signatures, 3);
+}
+
+TEST(HttpClientPolicy, WhichStatusesAreRetried) {
+  for (long s : {408L, 429L, 500L, 502L, 503L, 504L}) EXPECT_TRUE(HttpClient::IsRetriableStatus(s));
+  for (long s : {200L, 206L, 400L, 401L, 403L, 404L, 412L, 501L}) {
+    EXPECT_FALSE(HttpClient::IsRetriableStatus(s)) << s;
+  }
+}
+
+TEST(HttpClientPolicy, RetryAfterInSecondsOrAsAnHttpDate) {
+  EXPECT_EQ(HttpClient::ParseRetryAfter("7", 0), 7);
+  EXPECT_EQ(HttpClient::ParseRetryAfter(" 12 ", 0), 12);
+  // Wed, 21 Oct 2015 07:28:00 GMT = 1445412480
+  EXPECT_EQ(HttpClient::ParseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470), 10);
+  EXPECT_EQ(HttpClient::ParseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT", 1445412490), 0);
+  EXPECT_EQ(HttpClient::ParseRetryAfter("soon", 0), -1);
+}
+
+TEST(HttpClientPolicy, UrlsArePrintedWithoutTheirQueryString) {
+  EXPECT_EQ(UrlForDisplay("https://a.blob.core.windows.net/c/x?sv=1&sig=abc"),
+            "https://a.blob.core.windows.net/c/x");
+  EXPECT_EQ(UriEncode("a b/ü~", true), "a%20b/%C3%BC~");
+  EXPECT_EQ(UriEncode("a/b", false), "a%2Fb");
+}
+
+TEST(HttpClientTls, AnUnverifiableCertificateFailsWithoutRetrying) {
+  // Nothing listens with TLS on the origin's plain-HTTP port; the handshake fails. A TLS failure
+  // must not be retried as if transient, and must name the URL.
+  ObjectHttpServer origin;
+  HttpClient client(FastRetries());
+  HttpRequest r;
+  r.url = "https" + origin.endpoint().substr(4) + "/obj";
+  try {
+    client.Send(r);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/obj"), std::string::npos);
+  }
+}
+
+TEST(HttpStorage, StatReadsSizeEtagAndLastModified) {
+  ObjectHttpServer origin;
+  origin.Put("/d/a.csv", "id\n1\n");
+  auto storage = MakeHttpStorage(HttpOptions{});
+  const ObjectInfo info = storage->Stat(origin.endpoint() + "/d/a.csv");
+  EXPECT_EQ(info.size, 5);
+  EXPECT_FALSE(info.etag.empty());
+  EXPECT_EQ(info.etag.find('"'), std::string::npos);
+  EXPECT_EQ(info.mtime_ns, ParseHttpDate("Tue, 03 Nov 2026 10:00:00 GMT"));
+  EXPECT_GT(info.mtime_ns, 0);
+  EXPECT_THROW(storage->List(origin.endpoint() + "/d/"), Error);
+  EXPECT_THROW(storage->OpenWrite(origin.endpoint() + "/d/b.csv"), Error);
+}
+
+}  // namespace
+}  // namespace sluice
