@@ -2,9 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "cli/cli_test_util.h"
 #include "destinations/duckdb/duckdb_connection.h"
+#include "storage/conformance/storage_harness.h"
 
 namespace sluice {
 namespace {
@@ -100,6 +104,29 @@ TEST(ParquetLoad, CorruptFileFailsTheLoadNamingTheFile) {
   auto r = RunSluice("load " + src + " duckdb:///" + db + " --quiet");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(src), std::string::npos) << r.err;
+}
+
+TEST(ParquetLoad, RemoteObjectsOverHttpAreSpooledLoadedAndTheSpoolRemoved) {
+  TempDir dir;
+  const std::string local = dir.File("events.parquet");
+  WriteParquet(local, "SELECT range AS id, [range, range * 2] AS pair FROM range(2500)",
+               ", ROW_GROUP_SIZE 1000");
+  std::ifstream in(local, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  auto http = testing::MakeHttpHarness();
+  const std::string uri = http->FreshPrefix() + "events.parquet";
+  http->Seed(uri, bytes);
+  const std::string spool = dir.File("spool");
+  std::filesystem::create_directories(spool);
+  const std::string db = dir.File("out.duckdb");
+  auto r = RunSluice("load '" + uri + "' duckdb:///" + db + " --quiet", "",
+                     http->CliEnvironment() + "TMPDIR='" + spool + "' ");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(QueryRows(db, "SELECT count(*), sum(id) FROM events"),
+            (std::vector<std::string>{"2500|3123750"}));
+  EXPECT_EQ(QueryRows(db, "SELECT count(*), sum(value) FROM events__pair"),
+            (std::vector<std::string>{"5000|9371250"}));
+  EXPECT_TRUE(std::filesystem::is_empty(spool));
 }
 
 }  // namespace

@@ -11,6 +11,8 @@
 #include "formats/parquet/parquet_spool.h"
 #include "formats/parquet/vector_conversion.h"
 #include "normalize/json_flattener.h"
+#include "storage/local/local_storage.h"
+#include "storage/storage.h"
 
 namespace sluice {
 namespace {
@@ -263,13 +265,13 @@ class ParquetSource final : public Source {
     stored_reported_ = 0;
     file_rows_ = 0;
     const std::string& uri = files_[index].path;
-    std::string local = uri;
-    if (uri.find("://") != std::string::npos && uri.rfind("file://", 0) != 0) {
+    std::string local;
+    if (HasStorageScheme(uri) && uri.rfind("file://", 0) != 0) {
       std::unique_ptr<InputStream> in = options_.open_remote(uri);
       spool_ = std::make_unique<SpooledFile>(*in, ObjectForDisplay(uri));
       local = spool_->path();
-    } else if (uri.rfind("file://", 0) == 0) {
-      local = uri.substr(7);
+    } else {
+      local = LocalPath(uri);  // plain paths and file:// are read in place
     }
     const std::string from = "read_parquet(" + SqlStringLiteral(local) + ")";
 

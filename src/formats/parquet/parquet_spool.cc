@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "storage/http/http_client.h"
+#include "storage/storage.h"
 
 namespace sluice {
 
@@ -59,13 +61,11 @@ SpooledFile::~SpooledFile() {
 }
 
 std::string ObjectForDisplay(const std::string& uri) {
-  return uri.substr(0, uri.find('?'));
+  return UrlForDisplay(uri.substr(0, uri.find('?')));
 }
 
 std::unique_ptr<InputStream> OpenRemoteObject(const std::string& uri) {
-  // The storage layer (src/storage) lands separately; until then remote Parquet is refused.
-  throw UsageError("cannot read " + ObjectForDisplay(uri) +
-                   ": remote Parquet objects need the storage backends");
+  return StorageFor(uri).OpenRead(uri);
 }
 
 }  // namespace sluice
