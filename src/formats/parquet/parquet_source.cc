@@ -198,6 +198,7 @@ class ParquetSource final : public Source {
           const uint64_t row = chunk.byte_offset + row_in_chunk;
           if (!builder->Add(std::string_view(doc.data(), len), path, row, row_in_chunk + 1,
                             &error)) {
+            builder->Finish();  // drop this chunk's rows before the builder is reused
             ReturnBuilder(std::move(builder));
             throw InputError(ObjectForDisplay(path) + " row " + std::to_string(row + 1) +
                              ": cannot flatten nested columns: " + error);
