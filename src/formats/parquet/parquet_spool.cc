@@ -16,7 +16,7 @@ namespace sluice {
 
 SpooledFile::SpooledFile(InputStream& in, const std::string& display) {
   const char* dir = std::getenv("TMPDIR");
-  std::string pattern = std::string(dir && *dir ? dir : "/tmp") + "/sluice-parquet-XXXXXX";
+  std::string pattern = std::string(dir && *dir ? dir : "/tmp") + "/sluice-spool-XXXXXX";
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
   const int fd = mkstemp(name.data());
