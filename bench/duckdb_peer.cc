@@ -2,6 +2,7 @@
 //
 //   sluice_duckdb_peer csv   FILE DB.duckdb TABLE   CREATE OR REPLACE TABLE AS read_csv(FILE)
 //   sluice_duckdb_peer json  FILE DB.duckdb TABLE   ... read_json(FILE)
+//   sluice_duckdb_peer parquet FILE DB.duckdb TABLE ... read_parquet(FILE)
 //   sluice_duckdb_peer query DB.duckdb SQL          prints the result, tab separated
 //
 // Loads use DuckDB defaults (auto-detection, all cores, default memory limit) because that is
@@ -95,6 +96,8 @@ int Load(std::string_view kind, const char* file, const char* db_path, const cha
     std::string reader;
     if (kind == "csv") {
       reader = "read_csv(" + Literal(file) + ")";
+    } else if (kind == "parquet") {
+      reader = "read_parquet(" + Literal(file) + ")";
     } else if (EndsWith(file, ".ndjson") || EndsWith(file, ".jsonl")) {
       // The format is what the extension already says; types are still auto-detected.
       reader = "read_json(" + Literal(file) + ", format = 'newline_delimited')";
@@ -142,7 +145,7 @@ int Query(const char* db_path, const char* sql) {
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: sluice_duckdb_peer csv|json FILE DB.duckdb TABLE\n"
+               "usage: sluice_duckdb_peer csv|json|parquet FILE DB.duckdb TABLE\n"
                "       sluice_duckdb_peer query DB.duckdb SQL\n");
   return 2;
 }
@@ -152,7 +155,8 @@ int Usage() {
 int main(int argc, char** argv) {
   if (argc < 2) return Usage();
   std::string_view mode = argv[1];
-  if ((mode == "csv" || mode == "json") && argc == 5) return Load(mode, argv[2], argv[3], argv[4]);
+  if ((mode == "csv" || mode == "json" || mode == "parquet") && argc == 5)
+    return Load(mode, argv[2], argv[3], argv[4]);
   if (mode == "query" && argc == 4) return Query(argv[2], argv[3]);
   return Usage();
 }

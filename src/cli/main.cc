@@ -41,6 +41,7 @@ struct SourceFlags {
   std::vector<std::string> nulls;
   bool nulls_set = false;
   int max_nesting = -1;
+  std::vector<std::string> columns;
   size_t threads = 0;
   std::string sheet, error_cells = "reject";
   int64_t header_row = 1;
@@ -51,7 +52,7 @@ void AddSourceFlags(CLI::App* cmd, SourceFlags* f) {
   cmd->add_option("SOURCE,--source", f->source, "File path or glob (quote it: 'data/*.csv')");
   cmd->add_option("--table", f->table, "Target table (default: the first file's name)");
   cmd->add_option("--format", f->format,
-                  "auto | csv | jsonl | json | xlsx (default: by extension)");
+                  "auto | csv | jsonl | json | parquet | xlsx (default: by extension)");
   cmd->add_option("--delimiter", f->delimiter, "CSV field separator (default: sniffed; 'tab' ok)");
   cmd->add_option("--quote", f->quote, "CSV quote character (default: sniffed)");
   cmd->add_option("--escape", f->escape,
@@ -65,8 +66,12 @@ void AddSourceFlags(CLI::App* cmd, SourceFlags* f) {
   cmd->add_option("--compression", f->compression, "auto | none | gzip | zstd");
   cmd->add_option("--ragged", f->ragged,
                   "CSV rows with missing fields: error | pad (NULLs) | reject (dead-letter)");
-  cmd->add_option("--max-nesting", f->max_nesting,
-                  "JSON levels flattened into columns / child tables before values stay json");
+  cmd->add_option(
+      "--max-nesting", f->max_nesting,
+      "JSON/Parquet levels flattened into columns / child tables before values stay json");
+  cmd->add_option("--columns", f->columns,
+                  "Parquet columns to read, comma-separated (default: all)")
+      ->delimiter(',');
   cmd->add_option("--sheet", f->sheet,
                   "xlsx sheet: a name or a 1-based position (default: the first worksheet)");
   cmd->add_option("--header-row", f->header_row,
@@ -125,6 +130,10 @@ SourceOptions OptionsFromFlags(const SourceFlags& f, const std::vector<std::stri
     throw UsageError("--ragged takes error, pad or reject");
   }
   if (f.max_nesting >= 0) o.json.max_nesting = f.max_nesting;
+  if (f.max_nesting >= 0) o.parquet.max_nesting = f.max_nesting;
+  for (const std::string& c : f.columns) {
+    for (std::string& name : ParseColumnList(c)) o.parquet.columns.push_back(std::move(name));
+  }
   o.json.primary_key = primary_key;
   o.xlsx.sheet = f.sheet;
   o.xlsx.header_row = f.header_row;

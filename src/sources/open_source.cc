@@ -4,6 +4,7 @@
 #include "core/identifiers.h"
 #include "formats/csv/csv_source.h"
 #include "formats/json/json_source.h"
+#include "formats/parquet/parquet_source.h"
 #include "formats/xlsx/xlsx_source.h"
 #include "io/glob.h"
 
@@ -29,8 +30,9 @@ InputFormat ParseInputFormat(const std::string& name) {
   if (name == "csv" || name == "tsv") return InputFormat::kCsv;
   if (name == "jsonl" || name == "ndjson") return InputFormat::kJsonLines;
   if (name == "json") return InputFormat::kJson;
+  if (name == "parquet") return InputFormat::kParquet;
   if (name == "xlsx") return InputFormat::kXlsx;
-  throw UsageError("unknown --format '" + name + "': use csv, jsonl, json or xlsx");
+  throw UsageError("unknown --format '" + name + "': use csv, jsonl, json, parquet or xlsx");
 }
 
 InputFormat FormatFromPath(const std::string& path) {
@@ -40,6 +42,7 @@ InputFormat FormatFromPath(const std::string& path) {
   }
   if (EndsWith(p, ".jsonl") || EndsWith(p, ".ndjson")) return InputFormat::kJsonLines;
   if (EndsWith(p, ".json")) return InputFormat::kJson;
+  if (EndsWith(p, ".parquet") || EndsWith(p, ".parq")) return InputFormat::kParquet;
   if (EndsWith(p, ".xlsx")) return InputFormat::kXlsx;
   return InputFormat::kAuto;
 }
@@ -74,9 +77,17 @@ std::unique_ptr<Source> OpenSource(std::vector<InputFile> files, SourceOptions o
   if (format == InputFormat::kAuto) format = FormatFromPath(files[0].path);
   if (format == InputFormat::kAuto) {
     throw UsageError("cannot tell the format of '" + files[0].path +
-                     "' from its name: pass --format csv, jsonl, json or xlsx");
+                     "' from its name: pass --format csv, jsonl, json, parquet or xlsx");
+  }
+  if (format != InputFormat::kParquet && !options.parquet.columns.empty()) {
+    throw UsageError("--columns selects Parquet columns; '" + files[0].path +
+                     "' is not read as Parquet");
   }
   const std::string table = ResolveTableName(files, options.table);
+  if (format == InputFormat::kParquet) {
+    options.parquet.table = table;
+    return MakeParquetSource(std::move(files), std::move(options.parquet));
+  }
   if (format == InputFormat::kCsv) {
     options.csv.table = table;
     return MakeCsvSource(std::move(files), std::move(options.csv));

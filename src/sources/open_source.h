@@ -1,17 +1,19 @@
 #pragma once
 // The format registry: picks the reader for a source from --format or the file extension
-// (.csv .tsv .txt / .jsonl .ndjson / .json, each optionally .gz or .zst; .xlsx) and opens it.
+// (.csv .tsv .txt / .jsonl .ndjson / .json, each optionally .gz or .zst; .parquet .parq; .xlsx)
+// and opens it.
 #include <memory>
 #include <string>
 
 #include "formats/csv/csv_options.h"
 #include "formats/json/json_options.h"
+#include "formats/parquet/parquet_options.h"
 #include "formats/xlsx/xlsx_options.h"
 #include "sources/source.h"
 
 namespace sluice {
 
-enum class InputFormat { kAuto, kCsv, kJsonLines, kJson, kXlsx };
+enum class InputFormat { kAuto, kCsv, kJsonLines, kJson, kParquet, kXlsx };
 InputFormat ParseInputFormat(const std::string& name);  // throws a usage error
 // The format a path implies by its extension; kAuto if it implies none.
 InputFormat FormatFromPath(const std::string& path);
@@ -21,6 +23,7 @@ struct SourceOptions {
   std::string table;  // empty: derived from the first file's name
   CsvOptions csv;
   JsonOptions json;
+  ParquetOptions parquet;
   XlsxOptions xlsx;
 };
 
