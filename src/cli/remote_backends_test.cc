@@ -74,7 +74,8 @@ TEST_P(RemoteBackends, AMissingObjectFailsNamingIt) {
 
 INSTANTIATE_TEST_SUITE_P(ObjectStores, RemoteBackends,
                          ::testing::Values(Backend{"S3", testing::MakeS3Harness},
-                                           Backend{"Azure", testing::MakeAzureHarness}),
+                                           Backend{"Azure", testing::MakeAzureHarness},
+                                           Backend{"GcsJson", testing::MakeGcsJsonHarness}),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include "core/error.h"
 #include "storage/azure/azure_config.h"
 #include "storage/azure/azure_storage.h"
+#include "storage/gcs/gcs_config.h"
+#include "storage/gcs/gcs_storage.h"
 #include "storage/http/http_storage.h"
 #include "storage/local/local_storage.h"
 #include "storage/s3/s3_config.h"
@@ -44,6 +46,7 @@ std::unique_ptr<Storage> MakeStorage(const std::string& scheme, const std::strin
   if (scheme == "gs" && GcsHmacConfigured()) {
     return MakeS3Storage(GcsXmlConfigFromEnvironment(), HttpOptions::FromEnvironment());
   }
+  if (scheme == "gs") return MakeGcsStorage(GcsConfigFromEnvironment(), HttpOptions::FromEnvironment());
   throw UsageError("unsupported storage scheme '" + scheme +
                    "://': use a local path, file://, http(s)://, s3://, gs:// or az://");
 }

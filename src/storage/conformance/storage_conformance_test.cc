@@ -26,6 +26,7 @@ std::vector<Backend> Backends() {
       {"Http", MakeHttpHarness},
       {"S3", MakeS3Harness},
       {"Azure", MakeAzureHarness},
+      {"GcsJson", MakeGcsJsonHarness},
   };
 }
 
