@@ -79,8 +79,15 @@ std::string Canned(int status, const std::string& reason, const std::string& ext
 }  // namespace
 
 ObjectHttpServer::ObjectHttpServer() : server_(std::make_unique<httplib::Server>()) {
+  // Idle keep-alive connections hold stop() up for this long.
+  server_->set_keep_alive_timeout(1);
   server_->Get("/.*", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (auto r = redirects_.find(req.path); r != redirects_.end()) {
+      res.status = 302;
+      res.set_header("Location", r->second);
+      return;
+    }
     auto it = objects_.find(req.path);
     if (it == objects_.end()) {
       res.status = 404;
@@ -108,6 +115,11 @@ ObjectHttpServer::~ObjectHttpServer() {
 void ObjectHttpServer::Put(const std::string& path, std::string bytes) {
   std::lock_guard<std::mutex> lock(mutex_);
   objects_[path] = {std::move(bytes), "v" + std::to_string(++version_)};
+}
+
+void ObjectHttpServer::Redirect(const std::string& path, std::string location) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  redirects_[path] = std::move(location);
 }
 
 FaultProxy::FaultProxy(const std::string& upstream) {

@@ -28,6 +28,8 @@ class ObjectHttpServer {
   std::string endpoint() const { return endpoint_; }
   // Serves `bytes` at `path` ("/data/a.csv"), with a fresh ETag.
   void Put(const std::string& path, std::string bytes);
+  // Answers requests for `path` with 302 Found, Location: `location` (a path or a full URL).
+  void Redirect(const std::string& path, std::string location);
 
  private:
   std::unique_ptr<httplib::Server> server_;
@@ -35,6 +37,7 @@ class ObjectHttpServer {
   std::string endpoint_;
   std::mutex mutex_;
   std::map<std::string, std::pair<std::string, std::string>> objects_;  // path -> (bytes, etag)
+  std::map<std::string, std::string> redirects_;                        // path -> location
   int version_ = 0;
 };
 

@@ -111,6 +111,30 @@ TEST_F(HttpClientTest, SignRunsBeforeEveryAttempt) {
   EXPECT_EQ(signatures, 3);
 }
 
+TEST_F(HttpClientTest, RedirectsAreFollowedForUnsignedRequestsOnly) {
+  HttpClient client(FastRetries());
+  origin_.Redirect("/moved", "/obj");
+  EXPECT_EQ(Get(client, "/moved").body, body_);
+  // A signature is bound to its URL, and credentials must not follow a redirect elsewhere.
+  HttpRequest signed_request;
+  signed_request.url = proxy_.endpoint() + "/moved";
+  signed_request.sign = [](HttpRequest& r) { r.headers.emplace_back("Authorization", "x"); };
+  const HttpResponse r = client.Send(signed_request);
+  EXPECT_EQ(r.status, 302);
+  EXPECT_EQ(r.Header("location"), "/obj");
+}
+
+TEST(HttpStorage, ARedirectedUrlIsReadThroughItsTarget) {
+  ObjectHttpServer origin;
+  origin.Put("/real.csv", "id\n1\n2\n");
+  origin.Redirect("/link.csv", origin.endpoint() + "/real.csv");
+  auto storage = MakeHttpStorage(HttpOptions{});
+  EXPECT_EQ(storage->Stat(origin.endpoint() + "/link.csv").size, 7);
+  auto in = storage->OpenRead(origin.endpoint() + "/link.csv");
+  char buf[64];
+  EXPECT_EQ(std::string(buf, in->Read(buf, sizeof buf)), "id\n1\n2\n");
+}
+
 TEST(HttpClientPolicy, WhichStatusesAreRetried) {
   for (long s : {408L, 429L, 500L, 502L, 503L, 504L}) EXPECT_TRUE(HttpClient::IsRetriableStatus(s));
   for (long s : {200L, 206L, 400L, 401L, 403L, 404L, 412L, 501L}) {
