@@ -359,7 +359,7 @@ int RunLoadAttempt(const SourceFlags& f, const LoadFlags& flags, bool may_retry,
   // Hash the files while they load (the hash is only needed at commit).
   std::future<void> hashing = std::async(std::launch::async, [&file_plan] {
     for (auto& fp : file_plan.fingerprints) {
-      if (fp.content_hash.empty() && fp.etag.empty()) fp.ComputeHash();
+      if (fp.content_hash.empty() && !fp.remote) fp.ComputeHash();
     }
   });
   options.final_state = [&] {

@@ -79,6 +79,24 @@ TEST(RemoteSource, ARerunSkipsAnUnchangedObjectAndReloadsAChangedOne) {
             (Rows{"file:" + origin.endpoint() + "/orders.csv|true"}));
 }
 
+TEST(RemoteSource, AServerWithoutEtagsIsJudgedBySizeAndLastModified) {
+  TempDir dir;
+  ObjectHttpServer origin;
+  origin.set_send_etags(false);
+  origin.set_forbid_head(true);  // and a link presigned for GET only
+  origin.Put("/orders.csv", OrdersCsv(10));
+  const std::string db = dir.File("w.duckdb");
+  const std::string args = "load '" + origin.endpoint() + "/orders.csv?sig=1' duckdb:///" + db;
+  auto first = RunSluice(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto again = RunSluice(args + " --report json");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("\"status\":\"unchanged\""), std::string::npos) << again.out;
+  origin.Put("/orders.csv", OrdersCsv(12));  // same Last-Modified, new size
+  ASSERT_EQ(RunSluice(args).exit_code, 0);
+  EXPECT_EQ(QueryRows(db, "SELECT count(*) FROM orders"), Rows{"22"});
+}
+
 TEST(RemoteSource, ASignedLinksQueryStringIsNeitherAGlobNorStored) {
   TempDir dir;
   ObjectHttpServer origin;

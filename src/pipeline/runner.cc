@@ -231,10 +231,27 @@ void RunLoad(Source& source, Destination& destination, const LoadPlan& plan,
     record.finished_at_micros = report->finished_at_micros;
     record.rows_rejected = report->rows_rejected;
     report->status = "failed";
-    report->error = e.what();
+    // Readers name their files in errors; a signed link's credentials must not be stored or
+    // printed with them.
+    std::string message = e.what();
+    for (const InputFile& file : source.files()) {
+      const std::string redacted = RedactedUri(file.path);
+      if (redacted == file.path) continue;
+      for (size_t at = message.find(file.path); at != std::string::npos;
+           at = message.find(file.path, at + redacted.size())) {
+        message.replace(at, file.path.size(), redacted);
+      }
+    }
+    report->error = message;
     // Nothing of the failed load was committed: report zero loaded rows.
     for (auto& [name, t] : report->tables) t.rows_loaded = 0;
-    destination.RecordFailure(record, e.what());
+    destination.RecordFailure(record, message);
+    if (message != e.what()) {
+      if (const auto* error = dynamic_cast<const Error*>(&e)) {
+        throw Error(error->kind(), message, error->retriable());
+      }
+      throw Error(ErrorKind::kInternal, message);
+    }
     throw;
   }
 }

@@ -48,7 +48,7 @@ std::string JsonEscape(const std::string& s) {
 std::string FileFingerprint::ToJson() const {
   std::string json =
       "{\"size\":" + std::to_string(size) + ",\"mtime_ns\":" + std::to_string(mtime_ns);
-  if (!etag.empty()) return json + ",\"etag\":\"" + JsonEscape(etag) + "\"}";
+  if (remote) return json + ",\"etag\":\"" + JsonEscape(etag) + "\"}";
   return json + ",\"xxh3\":\"" + content_hash + "\"}";
 }
 
@@ -57,6 +57,7 @@ FileFingerprint FileFingerprint::Of(const InputFile& file) {
     return Stat(LocalPath(file.path));
   }
   FileFingerprint f;
+  f.remote = true;
   f.path = RedactedUri(file.path);  // a signed link's signature is not part of its identity
   f.size = file.size;
   f.mtime_ns = file.mtime_ns;
@@ -103,14 +104,15 @@ void FileFingerprint::ComputeHash() {
 }
 
 bool SameContent(FileFingerprint& current, const std::string& stored) {
-  if (!current.etag.empty()) {
-    return Field(stored, "size") == std::to_string(current.size) &&
-           Field(stored, "etag") == JsonEscape(current.etag);
+  if (Field(stored, "size") != std::to_string(current.size)) return false;
+  if (current.remote) {
+    if (!current.etag.empty()) return Field(stored, "etag") == JsonEscape(current.etag);
+    // No ETag (a plain web server): the last-modified time must be known and unchanged.
+    return current.mtime_ns != 0 && Field(stored, "mtime_ns") == std::to_string(current.mtime_ns);
   }
-  if (Field(stored, "size") != std::to_string(current.size) ||
-      Field(stored, "mtime_ns") != std::to_string(current.mtime_ns)) {
-    return false;
-  }
+  // Local: the content decides, so touching a file (or copying it without -p) does not reload
+  // it; size and mtime unchanged would almost always mean the same content, but a hash is cheap
+  // next to a load.
   if (current.content_hash.empty()) current.ComputeHash();
   return Field(stored, "xxh3") == current.content_hash;
 }

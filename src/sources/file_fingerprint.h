@@ -16,7 +16,8 @@ struct FileFingerprint {
   int64_t size = 0;
   int64_t mtime_ns = 0;
   std::string content_hash;  // XXH3-64 of the stored bytes, 16 hex digits; empty = not computed
-  std::string etag;          // remote objects only
+  std::string etag;          // remote objects only (may be empty: a server without ETags)
+  bool remote = false;       // identified by size + ETag (or mtime), never hashed
 
   // {"size":..,"mtime_ns":..,"xxh3":".."} (local) or {"size":..,"mtime_ns":..,"etag":".."}
   // (remote) as stored in _sluice_state.value.
@@ -32,9 +33,9 @@ struct FileFingerprint {
 };
 
 // True if `stored` (a ToJson() value) describes the same content as `current`: for remote
-// objects the same size and ETag (an ETag changes whenever the content does; a re-upload of
-// identical bytes keeps it); for local files the same size, mtime and hash, computing
-// current's hash only when size and mtime already match.
+// objects the same size and ETag (an ETag changes whenever the content does), or without an
+// ETag the same size and a known, unchanged last-modified time; for local files the same size
+// and content hash (computed only when the size matches; mtime alone decides nothing).
 bool SameContent(FileFingerprint& current, const std::string& stored);
 
 }  // namespace sluice

@@ -7,13 +7,22 @@
 namespace sluice {
 namespace {
 
+// The index of the ']' closing the class that opens at pattern[p] == '[' (a ']' right after
+// '[' or '[!' is a member, not the end); npos if the class is not closed (then '[' is literal).
+size_t ClassEnd(const std::string& pattern, size_t p) {
+  size_t i = p + 1;
+  if (i < pattern.size() && (pattern[i] == '!' || pattern[i] == '^')) i++;
+  if (i < pattern.size()) i++;  // the first member, even ']'
+  return pattern.find(']', i);
+}
+
 // Expands {a,b} alternatives (nested ones too) into plain patterns.
 void ExpandBraces(const std::string& pattern, std::vector<std::string>* out) {
   int depth = 0;
   size_t open = std::string::npos;
   for (size_t i = 0; i < pattern.size(); i++) {
     if (pattern[i] == '[') {  // braces inside a class are literal
-      const size_t close = pattern.find(']', i + 2);
+      const size_t close = ClassEnd(pattern, i);
       if (close != std::string::npos) i = close;
       continue;
     }
@@ -41,25 +50,23 @@ void ExpandBraces(const std::string& pattern, std::vector<std::string>* out) {
   out->push_back(pattern);
 }
 
-// Matches one character class starting at pattern[p] == '['; advances p past ']'.
-bool MatchClass(const std::string& pattern, size_t* p, char c) {
-  size_t i = *p + 1;
+// Matches one character against the class pattern[p..end] ('[' ... ']').
+bool MatchClass(const std::string& pattern, size_t p, size_t end, char c) {
+  size_t i = p + 1;
   bool negate = false;
-  if (i < pattern.size() && (pattern[i] == '!' || pattern[i] == '^')) {
+  if (pattern[i] == '!' || pattern[i] == '^') {
     negate = true;
     i++;
   }
   bool matched = false;
-  bool first = true;
-  for (; i < pattern.size() && (first || pattern[i] != ']'); i++, first = false) {
-    if (i + 2 < pattern.size() && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
+  for (; i < end; i++) {
+    if (i + 2 < end && pattern[i + 1] == '-') {
       if (c >= pattern[i] && c <= pattern[i + 2]) matched = true;
       i += 2;
     } else if (pattern[i] == c) {
       matched = true;
     }
   }
-  *p = i + 1;  // past ']'
   return matched != negate && c != '/';
 }
 
@@ -103,10 +110,13 @@ bool MatchSimple(const std::string& pattern, const std::string& text) {
         t++;
         continue;
       }
-      if (pc == '[' && pattern.find(']', p + 2) != std::string::npos) {
-        if (!MatchClass(pattern, &p, text[t])) break;
-        t++;
-        continue;
+      if (pc == '[') {
+        if (const size_t end = ClassEnd(pattern, p); end != std::string::npos) {
+          if (!MatchClass(pattern, p, end, text[t])) break;
+          p = end + 1;
+          t++;
+          continue;
+        }
       }
       if (pc == '\\' && p + 1 < pattern.size()) p++;
       if (pattern[p] != text[t]) break;

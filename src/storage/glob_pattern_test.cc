@@ -36,6 +36,15 @@ TEST(GlobMatch, ClassesRangesNegationAndAlternatives) {
   EXPECT_TRUE(GlobMatch("{a,b{1,2}}/*.csv", "b2/z.csv"));
 }
 
+TEST(GlobMatch, ABracketRightAfterTheOpeningIsAMemberAndAnUnclosedBracketIsLiteral) {
+  EXPECT_TRUE(GlobMatch("a[]]b", "a]b"));
+  EXPECT_TRUE(GlobMatch("a[!]]b", "axb"));
+  EXPECT_FALSE(GlobMatch("a[!]]b", "a]b"));
+  EXPECT_TRUE(GlobMatch("a[!]", "a[!]"));  // never closed: literal
+  EXPECT_TRUE(GlobMatch("x[", "x["));
+  EXPECT_FALSE(GlobMatch("x[", "xy"));
+}
+
 TEST(GlobMatch, LiteralPrefixStopsAtTheFirstGlobCharacter) {
   EXPECT_EQ(LiteralPrefix("s3://b/logs/2024-*/**/*.csv"), "s3://b/logs/2024-");
   EXPECT_EQ(LiteralPrefix("plain/file.csv"), "plain/file.csv");
@@ -70,6 +79,24 @@ TEST(ExpandGlob, LocalPatternsWalkOnlyAsDeepAsThePatternNeeds) {
     EXPECT_NE(std::string(e.what()).find("*.parquet"), std::string::npos);
   }
   fs::remove_all(root);
+}
+
+TEST(ExpandGlob, MatchesKeepTheCallersSpellingOfHomeAndFileUris) {
+  namespace fs = std::filesystem;
+  const char* home = std::getenv("HOME");
+  ASSERT_NE(home, nullptr);
+  const std::string name = "sluice-glob-home-" + std::to_string(::getpid());
+  fs::create_directories(fs::path(home) / name);
+  std::ofstream(fs::path(home) / name / "a.csv") << "1";
+  auto storage = MakeLocalStorage();
+  const auto tilde = ExpandGlob(*storage, "~/" + name + "/*.csv");
+  ASSERT_EQ(tilde.size(), 1u);
+  EXPECT_EQ(tilde[0].uri, "~/" + name + "/a.csv");
+  const std::string uri = "file://localhost" + std::string(home) + "/" + name + "/*.csv";
+  const auto file = ExpandGlob(*storage, uri);
+  ASSERT_EQ(file.size(), 1u);
+  EXPECT_EQ(file[0].uri, "file://localhost" + std::string(home) + "/" + name + "/a.csv");
+  fs::remove_all(fs::path(home) / name);
 }
 
 TEST(LocalPath, FileUrisMustBeAbsolute) {

@@ -8,6 +8,7 @@
 #include "storage/azure/azure_storage.h"
 #include "storage/gcs/gcs_config.h"
 #include "storage/gcs/gcs_storage.h"
+#include "storage/http/http_client.h"
 #include "storage/http/http_storage.h"
 #include "storage/local/local_storage.h"
 #include "storage/s3/s3_config.h"
@@ -56,7 +57,7 @@ std::unique_ptr<Storage> MakeStorage(const std::string& scheme, const std::strin
 std::string RedactedUri(const std::string& uri) {
   const std::string scheme = SchemeOf(uri);
   if (scheme != "http" && scheme != "https") return uri;
-  return uri.substr(0, uri.find_first_of("?#"));
+  return UrlForDisplay(uri.substr(0, uri.find('#')));
 }
 
 bool HasStorageScheme(const std::string& uri) {

@@ -63,7 +63,7 @@ class Storage {
 // plain local paths.
 bool HasStorageScheme(const std::string& uri);
 // The URI as it may be stored and printed: an http(s) URL without its query string (signed
-// links carry their signature there); everything else unchanged.
+// links carry their signature there) and without user:password; everything else unchanged.
 std::string RedactedUri(const std::string& uri);
 // The backend for the URI's scheme, configured from the environment (docs/configuration.md,
 // "Storage"). Backends are cached per scheme and authority; the returned reference lives for the

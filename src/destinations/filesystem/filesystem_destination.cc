@@ -35,8 +35,24 @@ Batch Slice(const Batch& batch, size_t begin, size_t count) {
   return out;
 }
 
-// Whether `name` is "<anything>.<digits>.<ext>" with a data file extension: the names this
-// destination gives its data and reject files (other objects under the prefix are left alone).
+// Whether `stem` has the shape of a load id, "20261126T080305Z-61e7e019" (pipeline/runner.cc).
+bool IsLoadIdShaped(const std::string& stem) {
+  static const char kShape[] = "ddddddddTddddddZ-hhhhhhhh";
+  if (stem.size() != sizeof kShape - 1) return false;
+  for (size_t i = 0; i < stem.size(); i++) {
+    const char c = stem[i];
+    const char want = kShape[i];
+    const bool ok = want == 'd'   ? (c >= '0' && c <= '9')
+                    : want == 'h' ? ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+                                  : c == want;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Whether `name` is "<load id>.<digits>.<ext>" with a data file extension: the names this
+// destination gives its data and reject files (other objects under the prefix, even ones like
+// "sales.2024.csv", are left alone).
 bool IsDataFileName(std::string name) {
   for (const char* suffix : {".gz", ".zst"}) {
     const size_t n = std::strlen(suffix);
@@ -52,7 +68,7 @@ bool IsDataFileName(std::string name) {
   for (size_t i = n_dot + 1; i < ext_dot; i++) {
     if (name[i] < '0' || name[i] > '9') return false;
   }
-  return true;
+  return IsLoadIdShaped(name.substr(0, n_dot));
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -53,7 +55,9 @@ class FilesystemDestinationTest : public ::testing::Test {
   }
   LoadPlan Plan(WriteMode mode = WriteMode::kAppend, const std::string& root = "t") {
     LoadPlan p;
-    p.load_id = "load-" + std::to_string(++loads_);
+    char id[32];  // shaped like the runner's load ids: cleanup only touches names shaped so
+    std::snprintf(id, sizeof id, "20260101T000000Z-%08d", ++loads_);
+    p.load_id = id;
     p.pipeline = "test";
     p.mode = mode;
     p.root_table = root;
@@ -77,12 +81,12 @@ class FilesystemDestinationTest : public ::testing::Test {
 TEST_F(FilesystemDestinationTest, FilesAreLaidOutAsTableLoadIdNAndTheManifestNamesThem) {
   auto dest = Open("format=csv");
   Load(*dest, Plan(), {MakeBatch("t", {"id"}, {kInt}, {{"1"}, {"2"}})});
-  EXPECT_EQ(Files(), (Rows{"_sluice/loads/00000000000000000001-load-1.json", "t/load-1.0.csv"}));
+  EXPECT_EQ(Files(), (Rows{"_sluice/loads/00000000000000000001-20260101T000000Z-00000001.json", "t/20260101T000000Z-00000001.0.csv"}));
   const std::string manifest =
-      ReadText(dir_.path() / "_sluice/loads/00000000000000000001-load-1.json");
-  EXPECT_NE(manifest.find("\"path\":\"t/load-1.0.csv\",\"rows\":2"), std::string::npos) << manifest;
+      ReadText(dir_.path() / "_sluice/loads/00000000000000000001-20260101T000000Z-00000001.json");
+  EXPECT_NE(manifest.find("\"path\":\"t/20260101T000000Z-00000001.0.csv\",\"rows\":2"), std::string::npos) << manifest;
   EXPECT_NE(manifest.find("\"pipeline\":\"test\""), std::string::npos) << manifest;
-  EXPECT_EQ(Query("SELECT id, _sluice_load_id FROM t ORDER BY id"), (Rows{"1|load-1", "2|load-1"}));
+  EXPECT_EQ(Query("SELECT id, _sluice_load_id FROM t ORDER BY id"), (Rows{"1|20260101T000000Z-00000001", "2|20260101T000000Z-00000001"}));
 }
 
 TEST_F(FilesystemDestinationTest, FilesRollAtTheRowThresholdWithDeterministicNames) {
@@ -90,11 +94,11 @@ TEST_F(FilesystemDestinationTest, FilesRollAtTheRowThresholdWithDeterministicNam
   Load(*dest, Plan(),
        {MakeBatch("t", {"id"}, {kInt}, {{"1"}, {"2"}, {"3"}}),
         MakeBatch("t", {"id"}, {kInt}, {{"4"}, {"5"}})});
-  EXPECT_EQ(Files(), (Rows{"_sluice/loads/00000000000000000001-load-1.json", "t/load-1.0.jsonl",
-                           "t/load-1.1.jsonl", "t/load-1.2.jsonl"}));
+  EXPECT_EQ(Files(), (Rows{"_sluice/loads/00000000000000000001-20260101T000000Z-00000001.json", "t/20260101T000000Z-00000001.0.jsonl",
+                           "t/20260101T000000Z-00000001.1.jsonl", "t/20260101T000000Z-00000001.2.jsonl"}));
   EXPECT_EQ(
-      ReadText(dir_.path() / "t/load-1.1.jsonl"),
-      "{\"id\":3,\"_sluice_load_id\":\"load-1\"}\n{\"id\":4,\"_sluice_load_id\":\"load-1\"}\n");
+      ReadText(dir_.path() / "t/20260101T000000Z-00000001.1.jsonl"),
+      "{\"id\":3,\"_sluice_load_id\":\"20260101T000000Z-00000001\"}\n{\"id\":4,\"_sluice_load_id\":\"20260101T000000Z-00000001\"}\n");
   EXPECT_EQ(Query("SELECT count(*), sum(id) FROM t"), Rows{"5|15"});
 }
 
@@ -111,7 +115,7 @@ TEST_F(FilesystemDestinationTest, NothingIsVisibleUntilTheManifestAndRollbackRem
   {
     TestLoad load(*dest, Plan());
     load.Write(MakeBatch("t", {"id"}, {kInt}, {{"1"}, {"2"}}));
-    EXPECT_TRUE(std::filesystem::exists(dir_.path() / "t/load-1.0.csv"))
+    EXPECT_TRUE(std::filesystem::exists(dir_.path() / "t/20260101T000000Z-00000001.0.csv"))
         << "a full file is finished while rows stream in";
     EXPECT_EQ(dest->ReadCatalog().AllTables().size(), 0u) << "but no reader sees it";
     load.Rollback();
@@ -142,6 +146,19 @@ class DiesBeforeManifest : public Storage {
   Storage& inner_;
 };
 
+TEST_F(FilesystemDestinationTest, CleanupNeverTouchesFilesWhoseNamesSluiceDidNotGive) {
+  Load(*Open("format=csv"), Plan(), {MakeBatch("t", {"id"}, {kInt}, {{"1"}})});
+  for (const char* name : {"t/sales.2024.csv", "exports/orders.1.parquet", "t/notes.txt"}) {
+    auto writer = StorageFor(Uri()).OpenWrite(Uri() + "/" + name);
+    writer->Commit();
+  }
+  Load(*Open("format=csv"), Plan(), {MakeBatch("t", {"id"}, {kInt}, {{"2"}})});
+  const Rows files = Files();
+  for (const char* name : {"t/sales.2024.csv", "exports/orders.1.parquet", "t/notes.txt"}) {
+    EXPECT_NE(std::find(files.begin(), files.end(), name), files.end()) << name;
+  }
+}
+
 TEST_F(FilesystemDestinationTest, ALoadThatDiesBeforeItsManifestLeavesOrphansTheNextLoadRemoves) {
   Load(*Open("format=parquet"), Plan(), {MakeBatch("t", {"id"}, {kInt}, {{"1"}})});
   {
@@ -155,16 +172,16 @@ TEST_F(FilesystemDestinationTest, ALoadThatDiesBeforeItsManifestLeavesOrphansThe
     EXPECT_THROW(load.Commit(record), Error);
     load.Rollback();  // removes nothing: the process is "dead"
   }
-  EXPECT_EQ(Files(), (Rows{"_sluice/loads/00000000000000000001-load-1.json", "t/load-1.0.parquet",
-                           "t/load-2.0.parquet"}))
+  EXPECT_EQ(Files(), (Rows{"_sluice/loads/00000000000000000001-20260101T000000Z-00000001.json", "t/20260101T000000Z-00000001.0.parquet",
+                           "t/20260101T000000Z-00000002.0.parquet"}))
       << "the orphan is there";
   EXPECT_EQ(Query("SELECT id FROM t"), Rows{"1"}) << "readers that follow manifests ignore it";
   auto dest = Open("format=parquet");
   EXPECT_TRUE(dest->ReadState("test").empty()) << "its state never committed";
   Load(*dest, Plan(), {MakeBatch("t", {"id"}, {kInt}, {{"3"}})});
-  EXPECT_EQ(Files(), (Rows{"_sluice/loads/00000000000000000001-load-1.json",
-                           "_sluice/loads/00000000000000000002-load-3.json", "t/load-1.0.parquet",
-                           "t/load-3.0.parquet"}))
+  EXPECT_EQ(Files(), (Rows{"_sluice/loads/00000000000000000001-20260101T000000Z-00000001.json",
+                           "_sluice/loads/00000000000000000002-20260101T000000Z-00000003.json", "t/20260101T000000Z-00000001.0.parquet",
+                           "t/20260101T000000Z-00000003.0.parquet"}))
       << "the next load removed the orphan";
   EXPECT_EQ(Query("SELECT id FROM t ORDER BY id"), (Rows{"1", "3"}));
 }
@@ -222,12 +239,12 @@ TEST_F(FilesystemDestinationTest, ReplaceMakesTheLoadTheFamilysContentAndRemoves
   Load(*dest, Plan(WriteMode::kReplace), {MakeBatch("t", {"_sluice_id"}, {kText}, {{"p2"}})});
   EXPECT_EQ(Query("SELECT _sluice_id, v FROM t"), Rows{"p2|NULL"}) << "columns are kept";
   EXPECT_EQ(Query("SELECT count(*) FROM t__items"), Rows{"0"}) << "children are replaced too";
-  EXPECT_EQ(Files(), (Rows{"_sluice/loads/00000000000000000001-load-1.json",
-                           "_sluice/loads/00000000000000000002-load-2.json",
-                           "_sluice/loads/00000000000000000003-load-3.json", "t/load-3.0.parquet"}))
+  EXPECT_EQ(Files(), (Rows{"_sluice/loads/00000000000000000001-20260101T000000Z-00000001.json",
+                           "_sluice/loads/00000000000000000002-20260101T000000Z-00000002.json",
+                           "_sluice/loads/00000000000000000003-20260101T000000Z-00000003.json", "t/20260101T000000Z-00000003.0.parquet"}))
       << "superseded files are removed after the commit";
   const std::string manifest =
-      ReadText(dir_.path() / "_sluice/loads/00000000000000000003-load-3.json");
+      ReadText(dir_.path() / "_sluice/loads/00000000000000000003-20260101T000000Z-00000003.json");
   EXPECT_NE(manifest.find("\"name\":\"t__items\",\"replace\":true,\"rows\":0"), std::string::npos)
       << manifest;
   Load(*dest, Plan(WriteMode::kReplace), {});
@@ -264,8 +281,8 @@ TEST_F(FilesystemDestinationTest, StateComesFromCommittedManifestsLaterWinsAndRe
   ASSERT_EQ(state.size(), 1u);
   EXPECT_EQ(state[0].key, "cursor");
   EXPECT_EQ(state[0].value, "{\"v\":2}");
-  EXPECT_EQ(state[0].load_id, "load-2");
-  EXPECT_EQ(Query("SELECT table_name, load_id FROM _sluice_schemas"), Rows{"t|load-1"})
+  EXPECT_EQ(state[0].load_id, "20260101T000000Z-00000002");
+  EXPECT_EQ(Query("SELECT table_name, load_id FROM _sluice_schemas"), Rows{"t|20260101T000000Z-00000001"})
       << "an unchanged schema is recorded once";
   EXPECT_EQ(dest->ResetState("test"), 1u);
   EXPECT_TRUE(dest->ReadState("test").empty());
@@ -288,8 +305,8 @@ TEST_F(FilesystemDestinationTest, NewColumnsAppearInLaterFilesAndWideningIsRecor
   EXPECT_EQ(tables[0].columns[1].type, DataType::Decimal(1)) << "the widening is in the manifest";
   EXPECT_EQ(tables[0].columns[3].name, "note");
   EXPECT_FALSE(dest->ColumnHasValues("t", "missing"));
-  EXPECT_EQ(ReadText(dir_.path() / "t/load-1.0.csv"),
-            "id,v,_sluice_load_id\r\n1,7,load-1\r\n22,,load-1\r\n")
+  EXPECT_EQ(ReadText(dir_.path() / "t/20260101T000000Z-00000001.0.csv"),
+            "id,v,_sluice_load_id\r\n1,7,20260101T000000Z-00000001\r\n22,,20260101T000000Z-00000001\r\n")
       << "earlier files keep their columns";
   EXPECT_EQ(Query("SELECT id, v, note FROM t ORDER BY id"),
             (Rows{"1|7.0|NULL", "3|2.5|x", "22|NULL|NULL"}));
@@ -301,8 +318,8 @@ TEST_F(FilesystemDestinationTest, AColumnAddedMidLoadStartsANewFile) {
   load.Write(MakeBatch("t", {"id"}, {kInt}, {{"1"}}));
   load.Write(MakeBatch("t", {"id", "extra"}, {kInt, kText}, {{"2", "e"}}));
   load.Commit();
-  EXPECT_EQ(Files(), (Rows{"_sluice/loads/00000000000000000001-load-1.json", "t/load-1.0.parquet",
-                           "t/load-1.1.parquet"}));
+  EXPECT_EQ(Files(), (Rows{"_sluice/loads/00000000000000000001-20260101T000000Z-00000001.json", "t/20260101T000000Z-00000001.0.parquet",
+                           "t/20260101T000000Z-00000001.1.parquet"}));
   EXPECT_EQ(Query("SELECT id, extra FROM t ORDER BY id"), (Rows{"1|NULL", "2|e"}));
 }
 
@@ -320,10 +337,10 @@ TEST_F(FilesystemDestinationTest, RejectsGoToSluiceRejectsFilesListedInTheManife
   r.reason = "too many fields";
   dest->WriteRejects({r});
   load.Commit();
-  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "_sluice_rejects/load-1.0.jsonl"));
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "_sluice_rejects/20260101T000000Z-00000001.0.jsonl"));
   EXPECT_EQ(Query("SELECT load_id, table_name, source, line, byte_offset, column_name, raw, "
                   "reason FROM _sluice_rejects"),
-            Rows{"load-1|t|in.csv|7|120|amount|1,2,\\xFF|too many fields"});
+            Rows{"20260101T000000Z-00000001|t|in.csv|7|120|amount|1,2,\\xFF|too many fields"});
 }
 
 TEST_F(FilesystemDestinationTest, AFailedLoadIsRecordedOutsideTheManifests) {
@@ -334,7 +351,7 @@ TEST_F(FilesystemDestinationTest, AFailedLoadIsRecordedOutsideTheManifests) {
   LoadRecord record;
   record.source = "in.csv";
   dest->RecordFailure(record, "disk full");
-  const std::string failure = ReadText(dir_.path() / "_sluice/failed/load-1.json");
+  const std::string failure = ReadText(dir_.path() / "_sluice/failed/20260101T000000Z-00000001.json");
   EXPECT_NE(failure.find("\"error\":\"disk full\""), std::string::npos) << failure;
   EXPECT_TRUE(dest->ReadCatalog().manifests().empty());
 }

@@ -74,7 +74,7 @@ class FormatRoundTrip : public ::testing::TestWithParam<std::string> {
   void LoadEveryType() {
     auto dest = FilesystemDestination::Open(Uri() + "?format=" + GetParam());
     LoadPlan plan;
-    plan.load_id = "load-1";
+    plan.load_id = "20260101T000000Z-00000001";
     plan.pipeline = "p";
     plan.root_table = "t";
     TestLoad load(*dest, plan);
@@ -118,13 +118,13 @@ TEST(ParquetFiles, CarrySluicesTypesForAnyParquetReader) {
   TempDir dir;
   auto dest = FilesystemDestination::Open("file://" + dir.path().string() + "?format=parquet");
   LoadPlan plan;
-  plan.load_id = "load-1";
+  plan.load_id = "20260101T000000Z-00000001";
   plan.pipeline = "p";
   plan.root_table = "t";
   TestLoad load(*dest, plan);
   load.Write(EveryType());
   load.Commit();
-  const std::string file = (dir.path() / "t/load-1.0.parquet").string();
+  const std::string file = (dir.path() / "t/20260101T000000Z-00000001.0.parquet").string();
   DuckDbConnection con(":memory:");
   Rows types;
   for (const auto& row :
@@ -145,13 +145,13 @@ TEST(JsonlFiles, SpellValuesAsTypedJson) {
   TempDir dir;
   auto dest = FilesystemDestination::Open("file://" + dir.path().string() + "?format=jsonl");
   LoadPlan plan;
-  plan.load_id = "load-1";
+  plan.load_id = "20260101T000000Z-00000001";
   plan.pipeline = "p";
   plan.root_table = "t";
   TestLoad load(*dest, plan);
   load.Write(EveryType());
   load.Commit();
-  std::ifstream in(dir.path() / "t/load-1.0.jsonl");
+  std::ifstream in(dir.path() / "t/20260101T000000Z-00000001.0.jsonl");
   std::string first, second, third;
   std::getline(in, first);
   std::getline(in, second);
@@ -161,34 +161,34 @@ TEST(JsonlFiles, SpellValuesAsTypedJson) {
       "{\"i\":1,\"d\":0.1,\"m\":12.34,\"b\":true,\"s\":\"plain\",\"dt\":\"2024-01-01\","
       "\"ts\":\"2024-01-01T00:00:00.123456\",\"tz\":\"2024-01-01T00:00:00.123456Z\","
       "\"j\":{\"a\":[1,2]},\"bin\":\"AAFhYg==\",\"u\":\"00112233-4455-6677-8899-aabbccddeeff\","
-      "\"_sluice_load_id\":\"load-1\"}");
+      "\"_sluice_load_id\":\"20260101T000000Z-00000001\"}");
   EXPECT_EQ(third,
             "{\"i\":3,\"d\":null,\"m\":null,\"b\":null,\"s\":\"\",\"dt\":null,\"ts\":null,"
-            "\"tz\":null,\"j\":null,\"bin\":null,\"u\":null,\"_sluice_load_id\":\"load-1\"}");
+            "\"tz\":null,\"j\":null,\"bin\":null,\"u\":null,\"_sluice_load_id\":\"20260101T000000Z-00000001\"}");
 }
 
 TEST(CsvFiles, FollowRfc4180) {
   TempDir dir;
   auto dest = FilesystemDestination::Open("file://" + dir.path().string() + "?format=csv");
   LoadPlan plan;
-  plan.load_id = "load-1";
+  plan.load_id = "20260101T000000Z-00000001";
   plan.pipeline = "p";
   plan.root_table = "t";
   TestLoad load(*dest, plan);
   load.Write(EveryType());
   load.Commit();
-  std::ifstream in(dir.path() / "t/load-1.0.csv", std::ios::binary);
+  std::ifstream in(dir.path() / "t/20260101T000000Z-00000001.0.csv", std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
   EXPECT_EQ(text.str(),
             "i,d,m,b,s,dt,ts,tz,j,bin,u,_sluice_load_id\r\n"
             "1,0.1,12.34,true,plain,2024-01-01,2024-01-01T00:00:00.123456,"
             "2024-01-01T00:00:00.123456Z,\"{\"\"a\"\":[1,2]}\",\\x00\\x01ab,"
-            "00112233-4455-6677-8899-aabbccddeeff,load-1\r\n"
+            "00112233-4455-6677-8899-aabbccddeeff,20260101T000000Z-00000001\r\n"
             "9223372036854775807,1e+300,-0.05,false,\"comma, \"\"quote\"\"\nnew line\",1969-12-31,"
             "1969-12-31T23:59:59.999999,1970-01-01T00:00:00Z,\"\"\"str\"\"\",\"\","
-            "01010101-0101-0101-0101-010101010101,load-1\r\n"
-            "3,,,,\"\",,,,,,,load-1\r\n");
+            "01010101-0101-0101-0101-010101010101,20260101T000000Z-00000001\r\n"
+            "3,,,,\"\",,,,,,,20260101T000000Z-00000001\r\n");
 }
 
 }  // namespace

@@ -53,7 +53,7 @@ TEST_P(FilesystemOnObjectStore, LoadsCommitByManifestReplaceAndCleanUpOrphans) {
   };
   {
     auto dest = open("parquet");
-    TestLoad load(*dest, plan("load-1", WriteMode::kAppend));
+    TestLoad load(*dest, plan("20260101T000000Z-00000001", WriteMode::kAppend));
     load.Write(MakeBatch("t", {"id", "name"}, {kInt, kText}, {{"1", "a"}, {"2", "b"}, {"3", "c"}}));
     LoadRecord record;
     record.state = {{"", "t", "file:x", "{\"etag\":\"e1\"}", "", ""}};
@@ -62,7 +62,7 @@ TEST_P(FilesystemOnObjectStore, LoadsCommitByManifestReplaceAndCleanUpOrphans) {
   EXPECT_EQ(query("SELECT id, name FROM t ORDER BY id"), (Rows{"1|a", "2|b", "3|c"}));
   {
     // A load that died after finishing a data file: an object no manifest lists.
-    auto writer = storage.OpenWrite(prefix + "t/load-2.0.parquet");
+    auto writer = storage.OpenWrite(prefix + "t/20260101T000000Z-00000002.0.parquet");
     writer->Write("orphan", 6);
     writer->Commit();
   }
@@ -70,7 +70,7 @@ TEST_P(FilesystemOnObjectStore, LoadsCommitByManifestReplaceAndCleanUpOrphans) {
   {
     auto dest = open("parquet");
     EXPECT_EQ(dest->ReadState("remote").size(), 1u);
-    TestLoad load(*dest, plan("load-3", WriteMode::kReplace));
+    TestLoad load(*dest, plan("20260101T000000Z-00000003", WriteMode::kReplace));
     load.Write(MakeBatch("t", {"id", "name"}, {kInt, kText}, {{"4", "d"}}));
     load.Commit();
   }
@@ -80,7 +80,7 @@ TEST_P(FilesystemOnObjectStore, LoadsCommitByManifestReplaceAndCleanUpOrphans) {
     const std::string rel = o.uri.substr(prefix.size());
     if (rel.rfind("_sluice/", 0) != 0) objects.push_back(rel);
   }
-  EXPECT_EQ(objects, Rows{"t/load-3.0.parquet"})
+  EXPECT_EQ(objects, Rows{"t/20260101T000000Z-00000003.0.parquet"})
       << "the orphan and the replaced files were removed";
 }
 

@@ -93,8 +93,23 @@ ObjectHttpServer::ObjectHttpServer() : server_(std::make_unique<httplib::Server>
       res.status = 404;
       return;
     }
-    res.set_header("ETag", "\"" + it->second.second + "\"");
+    if (forbid_head_ && req.method == "HEAD") {
+      res.status = 403;
+      return;
+    }
+    if (send_etags_) res.set_header("ETag", "\"" + it->second.second + "\"");
     res.set_header("Last-Modified", "Tue, 03 Nov 2026 10:00:00 GMT");
+    if (ignore_range_) {
+      // cpp-httplib would apply the Range itself; a streamed body of known length it leaves as is.
+      const auto bytes = std::make_shared<std::string>(it->second.first);
+      res.status = 200;
+      res.set_content_provider(bytes->size(), "application/octet-stream",
+                               [bytes](size_t offset, size_t length, httplib::DataSink& sink) {
+                                 sink.write(bytes->data() + offset, length);
+                                 return true;
+                               });
+      return;
+    }
     res.set_header("Accept-Ranges", "bytes");
     // cpp-httplib cuts the range out of the full content itself; it needs 206 set to say so.
     res.status = req.has_header("Range") ? 206 : 200;

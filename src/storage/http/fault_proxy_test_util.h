@@ -30,6 +30,11 @@ class ObjectHttpServer {
   void Put(const std::string& path, std::string bytes);
   // Answers requests for `path` with 302 Found, Location: `location` (a path or a full URL).
   void Redirect(const std::string& path, std::string location);
+  // Behaviours of real servers: no ETag header (a plain file server), HEAD refused with 403 (a
+  // link presigned for GET only), Range ignored (200 with the whole object).
+  void set_send_etags(bool on) { send_etags_ = on; }
+  void set_forbid_head(bool on) { forbid_head_ = on; }
+  void set_ignore_range(bool on) { ignore_range_ = on; }
 
  private:
   std::unique_ptr<httplib::Server> server_;
@@ -39,6 +44,9 @@ class ObjectHttpServer {
   std::map<std::string, std::pair<std::string, std::string>> objects_;  // path -> (bytes, etag)
   std::map<std::string, std::string> redirects_;                        // path -> location
   int version_ = 0;
+  std::atomic<bool> send_etags_{true};
+  std::atomic<bool> forbid_head_{false};
+  std::atomic<bool> ignore_range_{false};
 };
 
 enum class Fault {

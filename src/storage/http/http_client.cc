@@ -49,9 +49,22 @@ std::string Trim(const std::string& s) {
   return s.substr(b, e - b);
 }
 
+struct BodySink {
+  HttpResponse* response;
+  size_t limit;  // 0: none
+};
+
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
+  auto* sink = static_cast<BodySink*>(user);
+  std::string& body = sink->response->body;
+  const size_t n = size * count;
+  if (sink->limit && body.size() + n > sink->limit) {
+    body.append(data, sink->limit - body.size());
+    sink->response->body_limited = true;
+    return 0;  // curl aborts the transfer with CURLE_WRITE_ERROR
+  }
+  body.append(data, n);
+  return n;
 }
 
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
@@ -122,8 +135,9 @@ Attempt Perform(const HttpRequest& request, const HttpOptions& options) {
     curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   }
+  BodySink sink{&attempt.response, request.max_body_bytes};
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &attempt.response.body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &attempt.response.headers);
 
@@ -149,6 +163,11 @@ Attempt Perform(const HttpRequest& request, const HttpOptions& options) {
 
   attempt.code = curl_easy_perform(curl);
   curl_slist_free_all(headers);
+  if (attempt.code == CURLE_WRITE_ERROR && attempt.response.body_limited) {
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &attempt.response.status);
+    attempt.code = CURLE_OK;
+    return attempt;  // cut on purpose: no length check
+  }
   if (attempt.code != CURLE_OK) {
     attempt.curl_error = error_buffer[0] ? error_buffer : curl_easy_strerror(attempt.code);
     return attempt;
@@ -273,8 +292,14 @@ std::string UriEncode(const std::string& s, bool keep_slash) {
 }
 
 std::string UrlForDisplay(const std::string& url) {
-  const size_t q = url.find('?');
-  return q == std::string::npos ? url : url.substr(0, q);
+  std::string out = url.substr(0, url.find('?'));
+  // "https://user:password@host/x" -> "https://host/x"
+  if (const size_t scheme_end = out.find("://"); scheme_end != std::string::npos) {
+    const size_t authority = scheme_end + 3;
+    const size_t at = out.find('@', authority);
+    if (at != std::string::npos && at < out.find('/', authority)) out.erase(authority, at + 1 - authority);
+  }
+  return out;
 }
 
 }  // namespace sluice

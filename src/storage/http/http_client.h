@@ -34,6 +34,10 @@ struct HttpRequest {
   std::string url;  // already percent-encoded
   HttpHeaders headers;
   std::string body;  // sent as is (PUT/POST); empty for none
+  // Stop receiving after this many body bytes (0: no limit); the response then holds the first
+  // max_body_bytes bytes and `body_limited` (a server that ignores Range must not make a range
+  // read download the whole object).
+  size_t max_body_bytes = 0;
   // Called before every attempt (so signatures carry a fresh date): may add headers. Gets the
   // request with the url, method, headers and body it will send.
   std::function<void(HttpRequest&)> sign;
@@ -43,6 +47,7 @@ struct HttpResponse {
   long status = 0;
   HttpHeaders headers;  // names lower-cased
   std::string body;
+  bool body_limited = false;  // the body was cut at HttpRequest::max_body_bytes
   // First header with this (lower-case) name, or "".
   std::string Header(const std::string& name) const;
 };
@@ -68,7 +73,8 @@ class HttpClient {
 
 // Percent-encodes per RFC 3986 (unreserved characters kept); '/' kept when keep_slash.
 std::string UriEncode(const std::string& s, bool keep_slash);
-// The URL without its query string (safe to print: SAS tokens and signatures live there).
+// The URL without its query string and user:password (safe to print: SAS tokens, signatures
+// and basic-auth credentials live there).
 std::string UrlForDisplay(const std::string& url);
 
 }  // namespace sluice

@@ -135,6 +135,33 @@ TEST(HttpStorage, ARedirectedUrlIsReadThroughItsTarget) {
   EXPECT_EQ(std::string(buf, in->Read(buf, sizeof buf)), "id\n1\n2\n");
 }
 
+TEST(HttpStorage, ALinkPresignedForGetOnlyIsStatedWithARangedGet) {
+  ObjectHttpServer origin;
+  origin.set_forbid_head(true);
+  origin.Put("/x.csv", "id\n1\n");
+  auto storage = MakeHttpStorage(HttpOptions{});
+  EXPECT_EQ(storage->Stat(origin.endpoint() + "/x.csv?X-Amz-Signature=abc").size, 5);
+}
+
+TEST(HttpStorage, AServerIgnoringRangeNeverMakesAReadTakeMoreThanItAsked) {
+  ObjectHttpServer origin;
+  origin.set_ignore_range(true);
+  origin.Put("/big.bin", std::string(1 << 20, 'x'));
+  auto storage = MakeHttpStorage(HttpOptions{});
+  const std::string url = origin.endpoint() + "/big.bin";
+  EXPECT_EQ(storage->Stat(url).size, 1 << 20);
+  std::string out(1000, '\0');
+  EXPECT_EQ(storage->ReadRange(url, 0, 1000, out.data()), 1000u);
+  EXPECT_EQ(out, std::string(1000, 'x'));
+  try {
+    storage->ReadRange(url, 5000, 1000, out.data());
+    FAIL() << "a later range of a server without Range support was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInput);
+    EXPECT_NE(std::string(e.what()).find("SLUICE_RANGE_SIZE"), std::string::npos) << e.what();
+  }
+}
+
 TEST(HttpClientPolicy, WhichStatusesAreRetried) {
   for (long s : {408L, 429L, 500L, 502L, 503L, 504L}) EXPECT_TRUE(HttpClient::IsRetriableStatus(s));
   for (long s : {200L, 206L, 400L, 401L, 403L, 404L, 412L, 501L}) {
@@ -154,6 +181,7 @@ TEST(HttpClientPolicy, RetryAfterInSecondsOrAsAnHttpDate) {
 TEST(HttpClientPolicy, UrlsArePrintedWithoutTheirQueryString) {
   EXPECT_EQ(UrlForDisplay("https://a.blob.core.windows.net/c/x?sv=1&sig=abc"),
             "https://a.blob.core.windows.net/c/x");
+  EXPECT_EQ(UrlForDisplay("https://user:pw@host.example/a@b.csv?x=1"), "https://host.example/a@b.csv");
   EXPECT_EQ(UriEncode("a b/ü~", true), "a%20b/%C3%BC~");
   EXPECT_EQ(UriEncode("a/b", false), "a%2Fb");
 }

@@ -51,15 +51,17 @@ class HttpStorage : public Storage {
     HttpResponse r = client_.Send(head);
     ObjectInfo info;
     info.uri = uri;
-    if (r.status == 405 || r.status == 501 || (r.status == 200 && r.Header("content-length").empty())) {
-      // No HEAD, or no length in it: ask for the first byte; Content-Range carries the size.
+    if (r.status != 200 || r.Header("content-length").empty()) {
+      // No HEAD (405/501), a link signed for GET only (403: presigned S3/GCS URLs), or no length
+      // in it: ask for the first byte instead; Content-Range carries the size.
       HttpRequest get;
       get.url = uri;
       get.headers.emplace_back("Range", "bytes=0-0");
+      get.max_body_bytes = 1;
       r = client_.Send(get);
       if (r.status == 206) info.size = TotalFromContentRange(r.Header("content-range"));
+      if (r.status != 200 && r.status != 206) throw StatusError("GET", uri, r);
     }
-    if (r.status != 200 && r.status != 206) throw StatusError("HEAD", uri, r);
     if (info.size < 0 && r.status == 200 && !r.Header("content-length").empty()) {
       info.size = std::strtoll(r.Header("content-length").c_str(), nullptr, 10);
     }
@@ -74,6 +76,8 @@ class HttpStorage : public Storage {
     get.url = uri;
     get.headers.emplace_back("Range", "bytes=" + std::to_string(offset) + "-" +
                                           std::to_string(offset + length - 1));
+    // A server that ignores Range answers with the whole object: never take more than asked.
+    get.max_body_bytes = length;
     HttpResponse r = client_.Send(get);
     if (r.status == 416) return 0;  // offset at or past the end
     if (r.status == 206) {
@@ -91,11 +95,16 @@ class HttpStorage : public Storage {
       return r.body.size();
     }
     if (r.status == 200) {
-      // The server ignored the range and sent the whole object: take our slice of it.
-      if (offset >= r.body.size()) return 0;
-      const size_t n = std::min<size_t>(length, r.body.size() - offset);
-      std::memcpy(out, r.body.data() + offset, n);
-      return n;
+      // The server ignored the range and sends the object from its first byte. The first range
+      // is its start; a later one would mean downloading everything before it, per range.
+      if (offset > 0) {
+        throw InputError("GET " + UrlForDisplay(uri) +
+                         ": the server ignores HTTP Range requests, so the object cannot be read "
+                         "in bounded memory; set SLUICE_RANGE_SIZE above its size to read it in "
+                         "one request");
+      }
+      std::memcpy(out, r.body.data(), r.body.size());
+      return r.body.size();
     }
     throw StatusError("GET", uri, r);
   }

@@ -26,10 +26,6 @@ ObjectInfo InfoFromStat(const std::string& uri, const struct stat& st) {
   return info;
 }
 
-// Maps a path found on disk back to the spelling the caller used (file:// or a plain path).
-std::string ToUri(const std::string& path, bool file_scheme) {
-  return file_scheme ? "file://" + path : path;
-}
 
 class LocalWriter : public ObjectWriter {
  public:
@@ -89,7 +85,6 @@ class LocalStorage : public Storage {
   std::vector<ObjectInfo> List(const std::string& prefix) override { return ListForGlob(prefix, -1); }
 
   std::vector<ObjectInfo> ListForGlob(const std::string& prefix, int max_depth) override {
-    const bool file_scheme = prefix.rfind("file://", 0) == 0;
     const std::string path_prefix = LocalPath(prefix);
     // Walk the deepest existing directory the prefix names, keep paths starting with the prefix.
     std::string dir = path_prefix;
@@ -103,7 +98,7 @@ class LocalStorage : public Storage {
     if (!fs::is_directory(dir, ec)) {
       struct stat st {};
       if (::stat(path_prefix.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-        out.push_back(InfoFromStat(ToUri(path_prefix, file_scheme), st));
+        out.push_back(InfoFromStat(prefix, st));
       }
       return out;
     }
@@ -119,7 +114,8 @@ class LocalStorage : public Storage {
       if (path.rfind(path_prefix, 0) != 0) continue;
       struct stat st {};
       if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-      out.push_back(InfoFromStat(ToUri(path, file_scheme), st));
+      // In the caller's spelling ("~/", "file://localhost/"), so patterns match what we return.
+      out.push_back(InfoFromStat(prefix + path.substr(path_prefix.size()), st));
     }
     if (ec) throw IoError("cannot list " + dir + ": " + ec.message());
     std::sort(out.begin(), out.end(),
