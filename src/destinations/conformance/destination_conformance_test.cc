@@ -61,9 +61,9 @@ TEST_P(DestinationConformance, AppendAddsRowsAndRecordsEachLoad) {
   Load(WriteMode::kAppend, {MakeBatch("t", {"id", "name"}, {kInt, kText}, {{"1", "a"}})});
   Load(WriteMode::kAppend, {MakeBatch("t", {"id", "name"}, {kInt, kText}, {{"2", nullptr}})});
   EXPECT_EQ(Query("SELECT id, name, _sluice_load_id FROM t ORDER BY id"),
-            (Rows{"1|a|20260101T000000Z-00000001", "2|NULL|20260101T000000Z-00000002"}));
+            (Rows{"1|a|load-1", "2|NULL|load-2"}));
   EXPECT_EQ(Query("SELECT load_id, pipeline, status FROM _sluice_loads ORDER BY load_id"),
-            (Rows{"20260101T000000Z-00000001|test|committed", "20260101T000000Z-00000002|test|committed"}));
+            (Rows{"load-1|test|committed", "load-2|test|committed"}));
 }
 
 TEST_P(DestinationConformance, RollbackLeavesNothingBehind) {
@@ -122,7 +122,7 @@ TEST_P(DestinationConformance, MergeUpsertUpdatesRowsInPlace) {
   Load(plan,
        {MakeBatch("t", {"a", "b", "v"}, {kInt, kText, kInt}, {{"1", "y", "20"}, {"2", "x", "5"}})});
   EXPECT_EQ(Query("SELECT a, b, v, _sluice_load_id FROM t ORDER BY a, b"),
-            (Rows{"1|x|3|20260101T000000Z-00000001", "1|y|20|20260101T000000Z-00000002", "2|x|5|20260101T000000Z-00000002"}));
+            (Rows{"1|x|3|load-1", "1|y|20|load-2", "2|x|5|load-2"}));
 }
 
 TEST_P(DestinationConformance, DedupSortChoosesTheWinnerAndNullsLose) {
@@ -253,8 +253,8 @@ TEST_P(DestinationConformance, StateAndSchemasCommitWithTheData) {
   const auto state = dest->ReadState("test");
   ASSERT_EQ(state.size(), 1u);
   EXPECT_EQ(state[0].key, "cursor");
-  EXPECT_EQ(state[0].load_id, "20260101T000000Z-00000001");
-  EXPECT_EQ(Query("SELECT table_name, load_id FROM _sluice_schemas"), Rows{"t|20260101T000000Z-00000001"})
+  EXPECT_EQ(state[0].load_id, "load-1");
+  EXPECT_EQ(Query("SELECT table_name, load_id FROM _sluice_schemas"), Rows{"t|load-1"})
       << "an unchanged schema is stored once";
   EXPECT_EQ(dest->ResetState("test"), 1u);
   EXPECT_TRUE(dest->ReadState("test").empty());
