@@ -88,6 +88,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                          "<xf numFmtId=\"14\"/></cellXfs></styleSheet>");
 
   static const std::string path = "/tmp/sluice-xlsx-fuzz-" + std::to_string(::getpid()) + ".xlsx";
+  static const bool cleanup_registered = std::atexit([] { ::unlink(path.c_str()); }) == 0;
+  (void)cleanup_registered;
   if (!WriteZip(path, parts)) return 0;
   try {
     sluice::XlsxOptions options;
