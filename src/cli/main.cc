@@ -1,4 +1,4 @@
-// The `sluice` command line: `load` and `schema`. Exit codes (docs/configuration.md):
+// The `sluice` command line: `load`, `schema`, `state` and `run`. Exit codes (docs/configuration.md):
 // 0 loaded, no rejected rows; 3 loaded, some rows rejected (see _sluice_rejects);
 // 1 the load failed and was rolled back; 2 usage error.
 #include <malloc.h>
@@ -14,6 +14,7 @@
 #include <random>
 #include <thread>
 
+#include "cli/run_command.h"
 #include "cli/yaml_config.h"
 #include "core/error.h"
 #include "core/identifiers.h"
@@ -598,6 +599,11 @@ int main(int argc, char** argv) {
   state->add_option("DESTINATION", state_destination, "Where the pipeline loads to")
       ->capture_default_str();
 
+  RunFlags run_flags;
+  CLI::App* run = app.add_subcommand(
+      "run", "Run a pipeline file: REST and GraphQL API sources into a destination");
+  AddRunFlags(run, &run_flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -609,6 +615,7 @@ int main(int argc, char** argv) {
       if (load_flags.source.empty()) throw UsageError("load needs a SOURCE (argument or config)");
       return RunLoadCommand(load_flags, flags);
     }
+    if (*run) return RunPipelineCommand(run_flags);
     if (*state) return RunStateCommand(state_action, state_pipeline, state_destination);
     if (schema_flags.source.empty()) throw UsageError("schema needs a SOURCE");
     return RunSchemaCommand(schema_flags, sample_bytes, schema_destination, schema_contract);
