@@ -58,8 +58,13 @@ TEST(ConfigErrors, UnknownKeys) {
   EXPECT_EQ(PipelineError(WithSource("    resource_defaults: {primary_keys: id}\n"
                                      "    resources: [a]\n")),
             "p.yaml: sources[0].resource_defaults.primary_keys: unknown key (expected one of: "
-            "name, table, endpoint, write_disposition, primary_key, merge_strategy, incremental, "
+            "table, endpoint, write_disposition, primary_key, merge_strategy, incremental, "
             "filters, include_columns, exclude_columns, max_nesting, schema_contract, parent, "
+            "include_from_parent, selected)");
+  EXPECT_EQ(PipelineError(WithSource("    resource_defaults: {name: x}\n    resources: [a]\n")),
+            "p.yaml: sources[0].resource_defaults.name: unknown key (expected one of: table, "
+            "endpoint, write_disposition, primary_key, merge_strategy, incremental, filters, "
+            "include_columns, exclude_columns, max_nesting, schema_contract, parent, "
             "include_from_parent, selected)");
   EXPECT_EQ(PipelineError(WithSource("      timeout_s: 1\n      timeout_s: 2\n"
                                      "    resources: [a]\n")),
@@ -68,9 +73,9 @@ TEST(ConfigErrors, UnknownKeys) {
 
 TEST(ConfigErrors, WrongTypes) {
   EXPECT_EQ(PipelineError(WithSource("      timeout_s: abc\n    resources: [a]\n")),
-            "p.yaml: sources[0].client.timeout_s: expects a number, got \"abc\"");
+            "p.yaml: sources[0].client.timeout_s: expects a number > 0, got \"abc\"");
   EXPECT_EQ(PipelineError(WithSource("      burst: 1.5\n    resources: [a]\n")),
-            "p.yaml: sources[0].client.burst: expects an integer, got \"1.5\"");
+            "p.yaml: sources[0].client.burst: expects an integer >= 1, got \"1.5\"");
   EXPECT_EQ(PipelineError(WithSource("    resources:\n      - {name: a, selected: maybe}\n")),
             "p.yaml: sources[0].resources[0].selected: expects true or false, got \"maybe\"");
   EXPECT_EQ(PipelineError(WithSource("      headers: [a, b]\n    resources: [a]\n")),
@@ -85,7 +90,14 @@ TEST(ConfigErrors, WrongTypes) {
             "p.yaml: sources[0].resources[0].primary_key: expects a string or a list of "
             "strings, got a map");
   EXPECT_EQ(PipelineError("pipeline: p\nmax_bad_rows: -1\nsources: []\n"),
-            "p.yaml: max_bad_rows: expects a non-negative integer, got -1");
+            "p.yaml: max_bad_rows: expects an integer >= 0, got \"-1\"");
+  EXPECT_EQ(PipelineError(WithSource("      timeout_s: 0\n    resources: [a]\n")),
+            "p.yaml: sources[0].client.timeout_s: expects a number > 0, got \"0\"");
+  EXPECT_EQ(PipelineError(WithSource("      max_concurrency: 0\n    resources: [a]\n")),
+            "p.yaml: sources[0].client.max_concurrency: expects an integer >= 1, got \"0\"");
+  EXPECT_EQ(
+      PipelineError(WithSource("    resources:\n      - {name: a, max_nesting: 9999999999}\n")),
+      "p.yaml: sources[0].resources[0].max_nesting: expects at most 2147483647");
   EXPECT_EQ(PipelineError("- a\n- b\n"), "p.yaml: expects a map, got a list");
   EXPECT_EQ(PipelineError(""), "p.yaml: expects a map, got nothing");
 }
@@ -175,6 +187,15 @@ sources:
 )"),
             "p.yaml: sources[1].name: duplicate source name \"rest_api\" (give each source its "
             "own name)");
+}
+
+TEST(ConfigErrors, RelayIsForGraphqlSources) {
+  EXPECT_EQ(PipelineError(WithSource("      paginator: relay\n    resources: [a]\n")),
+            "p.yaml: sources[0].client.paginator.type: relay paginates GraphQL sources only");
+  EXPECT_EQ(PipelineError(WithSource("    resources:\n      - name: a\n        endpoint: "
+                                     "{paginator: relay}\n")),
+            "p.yaml: sources[0].resources[0].endpoint.paginator.type: relay paginates GraphQL "
+            "sources only");
 }
 
 TEST(ConfigErrors, IncrementalAndFilters) {

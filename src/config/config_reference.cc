@@ -34,9 +34,9 @@ std::string TypeText(const SchemaNode& n) {
     case Kind::kString:
       return "string";
     case Kind::kInt:
-      return "integer";
+      return "integer" + std::string(n.minimum ? " " : "") + SchemaMinimumText(n);
     case Kind::kNumber:
-      return "number";
+      return "number" + std::string(n.minimum ? " " : "") + SchemaMinimumText(n);
     case Kind::kBool:
       return "boolean";
     case Kind::kEnum: {
@@ -106,7 +106,8 @@ class TableBuilder {
     }
     if (container && nested) rendered_.emplace(identity, path);
     if (n.partial) {
-      rows_.push_back({path, TypeText(n), DefaultText(n), note + doc + "; any key of a resource"});
+      rows_.push_back({path, TypeText(n), DefaultText(n),
+                       note + doc + "; any key of a resource except `name`"});
       return;
     }
     rows_.push_back({path, TypeText(n), DefaultText(n), note + doc});

@@ -1,5 +1,6 @@
 #include "config/config_schema.h"
 
+#include <cstdint>
 #include <utility>
 
 namespace sluice {
@@ -65,6 +66,12 @@ SchemaNode Secret(SchemaNode n) {
   n.secret = true;
   return n;
 }
+// Numbers below `minimum` are refused (at or below it when `exclusive`).
+SchemaNode Min(SchemaNode n, double minimum, bool exclusive = false) {
+  n.minimum = minimum;
+  n.exclusive_minimum = exclusive;
+  return n;
+}
 // `key: value` stands for `key: {scalar_key: value}`.
 SchemaNode Shorthand(SchemaNode n, std::string scalar_key) {
   n.accepts_scalar = true;
@@ -114,7 +121,8 @@ SchemaNode AuthNode() {
 }
 
 SchemaNode PaginatorNode() {
-  const SchemaNode max_pages = Int("max_pages", "-1", "Stop after this many pages (-1 = no limit)");
+  const SchemaNode max_pages =
+      Min(Int("max_pages", "-1", "Stop after this many pages (-1 = no limit)"), -1);
   const SchemaNode stop_after_empty =
       Bool("stop_after_empty_page", "true", "Stop when a page has no records");
   const SchemaNode total_path_offset =
@@ -142,18 +150,19 @@ SchemaNode PaginatorNode() {
                 stop_after_empty, max_pages}},
               {"offset",
                "offset/limit query parameters",
-               {Int("limit", "100", "Page size"), Int("offset", "0", "First offset"),
+               {Min(Int("limit", "100", "Page size"), 1),
+                Min(Int("offset", "0", "First offset"), 0),
                 String("offset_param", "offset", "Query parameter of the offset"),
                 String("limit_param", "limit", "Query parameter of the page size"),
                 total_path_offset,
-                Int("maximum_offset", "-1", "Stop beyond this offset (-1 = no limit)"),
+                Min(Int("maximum_offset", "-1", "Stop beyond this offset (-1 = no limit)"), -1),
                 stop_after_empty, max_pages}},
               {"page_number",
                "A page number query parameter",
-               {Int("base_page", "1", "Number of the first page"),
+               {Min(Int("base_page", "1", "Number of the first page"), 0),
                 String("page_param", "page", "Query parameter of the page number"),
                 String("total_path", "\"\"", "Path to the total number of pages; \"\" = unknown"),
-                Int("maximum_page", "-1", "Stop beyond this page (-1 = no limit)"),
+                Min(Int("maximum_page", "-1", "Stop beyond this page (-1 = no limit)"), -1),
                 stop_after_empty, max_pages}},
               {"relay",
                "GraphQL connections: `pageInfo { hasNextPage endCursor }`",
@@ -175,14 +184,18 @@ SchemaNode ClientNode() {
           Secret(StringMap("params", "Query parameters sent with every request")),
           AuthNode(),
           PaginatorNode(),
-          Number("timeout_s", "60", "Per request, whole transfer"),
-          Number("connect_timeout_s", "10", "Per connection attempt"),
-          Number("requests_per_second", "0", "Rate limit (token bucket); 0 = unlimited"),
-          Int("burst", "1", "Token bucket capacity"),
-          Int("max_concurrency", "4", "Requests in flight per source (child resources fan out)"),
-          Int("max_attempts", "6", "Attempts per request, the first one included"),
-          Number("backoff_base_s", "0.5", "First retry delay (doubles per attempt, with jitter)"),
-          Number("backoff_max_s", "60", "Longest retry delay"),
+          Min(Number("timeout_s", "60", "Per request, whole transfer"), 0, true),
+          Min(Number("connect_timeout_s", "10", "Per connection attempt"), 0, true),
+          Min(Number("requests_per_second", "0", "Rate limit (token bucket); 0 = unlimited"), 0),
+          Min(Int("burst", "1", "Token bucket capacity"), 1),
+          Min(Int("max_concurrency", "4",
+                  "Requests in flight per source (child resources fan out)"),
+              1),
+          Min(Int("max_attempts", "6", "Attempts per request, the first one included"), 1),
+          Min(Number("backoff_base_s", "0.5",
+                     "First retry delay (doubles per attempt, with jitter)"),
+              0),
+          Min(Number("backoff_max_s", "60", "Longest retry delay"), 0),
       },
       "The HTTP client every resource of the source shares"));
 }
@@ -280,7 +293,7 @@ std::vector<SchemaNode> ResourceKeys() {
       List("filters", FilterNode(), "Keep only records for which every filter holds"),
       StringList("include_columns", "Top-level record fields kept (default: all)"),
       StringList("exclude_columns", "Top-level record fields dropped"),
-      Int("max_nesting", "5", "Nested objects deeper than this are kept as JSON"),
+      Min(Int("max_nesting", "5", "Nested objects deeper than this are kept as JSON"), 0),
       [] {
         SchemaNode n = Map("schema_contract",
                            {Enum("tables", {"evolve", "freeze", "discard_row", "discard_value"},
@@ -304,7 +317,9 @@ std::vector<SchemaNode> ResourceKeys() {
 
 std::vector<SchemaNode> SourceKeys(bool graphql) {
   SchemaNode resource = Shorthand(Map("", ResourceKeys(), ""), "name");
-  SchemaNode defaults = Map("resource_defaults", ResourceKeys(),
+  std::vector<SchemaNode> default_keys = ResourceKeys();
+  default_keys.erase(default_keys.begin());  // `name` is each resource's own
+  SchemaNode defaults = Map("resource_defaults", default_keys,
                             "Merged into every resource (the resource's own keys win)");
   defaults.partial = true;
   SchemaNode resources =
@@ -336,7 +351,7 @@ SchemaNode BuildPipelineSchema() {
       {
           Required(String("pipeline", "", "Pipeline name (state, reports)")),
           String("destination", "duckdb:///sluice.duckdb", "Destination URL"),
-          Int("max_bad_rows", "1000", "Fail the run beyond this many rejected records"),
+          Min(Int("max_bad_rows", "1000", "Fail the run beyond this many rejected records"), 0),
           Required(List("sources",
                         Variant("", "type", "rest_api",
                                 {{"rest_api", "A REST API (dlt rest_api style)", SourceKeys(false)},
@@ -350,22 +365,22 @@ SchemaNode BuildPipelineSchema() {
 SchemaNode SignatureNode() {
   const SchemaNode secret =
       Required(Secret(String("secret", "", "Signing secret (redacted in messages)")));
-  return Secret(
-      Variant("signature", "scheme", "none",
-              {
-                  {"none", "Requests are not verified", {}},
-                  {"stripe",
-                   "`Stripe-Signature: t=...,v1=...`",
-                   {secret, Int("tolerance_s", "300", "Maximum age of the signed timestamp")}},
-                  {"github", "`X-Hub-Signature-256: sha256=...`", {secret}},
-                  {"hmac",
-                   "An HMAC of the body in a header",
-                   {secret, Required(String("header", "", "Header holding the signature")),
-                    Enum("algorithm", {"sha256", "sha1", "sha512"}, "sha256", "HMAC hash"),
-                    Enum("encoding", {"hex", "base64"}, "hex", "Digest encoding"),
-                    String("prefix", "\"\"", "Text before the digest, e.g. `sha256=`")}},
-              },
-              "How requests are authenticated"));
+  return Secret(Variant(
+      "signature", "scheme", "none",
+      {
+          {"none", "Requests are not verified", {}},
+          {"stripe",
+           "`Stripe-Signature: t=...,v1=...`",
+           {secret, Min(Int("tolerance_s", "300", "Maximum age of the signed timestamp"), 0)}},
+          {"github", "`X-Hub-Signature-256: sha256=...`", {secret}},
+          {"hmac",
+           "An HMAC of the body in a header",
+           {secret, Required(String("header", "", "Header holding the signature")),
+            Enum("algorithm", {"sha256", "sha1", "sha512"}, "sha256", "HMAC hash"),
+            Enum("encoding", {"hex", "base64"}, "hex", "Digest encoding"),
+            String("prefix", "\"\"", "Text before the digest, e.g. `sha256=`")}},
+      },
+      "How requests are authenticated"));
 }
 
 SchemaNode BuildWebhookSchema() {
@@ -380,9 +395,10 @@ SchemaNode BuildWebhookSchema() {
                Required(String("key_file", "", "PEM private key"))},
               "Serve HTTPS"),
           String("spool_dir", ".sluice-spool", "Where accepted events wait for their load"),
-          Int("max_body_bytes", "1048576", "Larger requests are refused (413)"),
-          Int("batch_rows", "1000", "Load when this many events are spooled..."),
-          Number("batch_interval_s", "1", "...or this long after the oldest unloaded one"),
+          Min(Int("max_body_bytes", "1048576", "Larger requests are refused (413)"), 1),
+          Min(Int("batch_rows", "1000", "Load when this many events are spooled..."), 1),
+          Min(Number("batch_interval_s", "1", "...or this long after the oldest unloaded one"), 0,
+              true),
           Required(List(
               "routes",
               Map("",
@@ -390,7 +406,8 @@ SchemaNode BuildWebhookSchema() {
                    Required(String("table", "", "Destination table")), SignatureNode(),
                    String("id_path", "\"\"",
                           "Path to the event id: duplicates are dropped; \"\" = keep all"),
-                   Int("max_nesting", "5", "Nested objects deeper than this are kept as JSON")},
+                   Min(Int("max_nesting", "5", "Nested objects deeper than this are kept as JSON"),
+                       0)},
                   ""),
               "One entry per endpoint")),
       },
@@ -414,9 +431,9 @@ std::string SchemaTypeName(const SchemaNode& node) {
     case Kind::kString:
       return "a string";
     case Kind::kInt:
-      return "an integer";
+      return "an integer" + std::string(node.minimum ? " " : "") + SchemaMinimumText(node);
     case Kind::kNumber:
-      return "a number";
+      return "a number" + std::string(node.minimum ? " " : "") + SchemaMinimumText(node);
     case Kind::kBool:
       return "a boolean";
     case Kind::kEnum: {
@@ -437,6 +454,14 @@ std::string SchemaTypeName(const SchemaNode& node) {
       return "any value";
   }
   return "a value";
+}
+
+std::string SchemaMinimumText(const SchemaNode& node) {
+  if (!node.minimum) return "";
+  const double m = *node.minimum;
+  const std::string number =
+      m == static_cast<int64_t>(m) ? std::to_string(static_cast<int64_t>(m)) : std::to_string(m);
+  return (node.exclusive_minimum ? "> " : ">= ") + number;
 }
 
 }  // namespace sluice

@@ -3,6 +3,7 @@
 // serve`) accepts. Validation (config_validate.h) walks a YAML document against it, and the
 // reference renderer (config_reference.h) turns it into docs/pipeline-reference.md, so the two
 // cannot drift apart.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,9 @@ struct SchemaNode {
   // origin. On a container (auth, headers, signature): every ${NAME} value interpolated inside
   // is registered too, since e.g. `Authorization: Bearer ${TOKEN}` carries one.
   bool secret = false;
+  // kInt / kNumber: the smallest value allowed (inclusive, or exclusive for `> 0`).
+  std::optional<double> minimum;
+  bool exclusive_minimum = false;
   // kList: the name of a sibling map (resource_defaults) merged under every element before the
   // element is validated; the element's own keys win.
   std::string merge_from;
@@ -63,7 +67,10 @@ struct SchemaNode {
 const SchemaNode& PipelineFileSchema();
 const SchemaNode& WebhookFileSchema();
 
-// Short type name for messages and the reference ("a number", "one of: a, b").
+// Short type name for messages ("a number", "an integer >= 1", "one of: a, b").
 std::string SchemaTypeName(const SchemaNode& node);
+
+// The bound of a kInt / kNumber key as text (">= 1", "> 0"); "" when there is none.
+std::string SchemaMinimumText(const SchemaNode& node);
 
 }  // namespace sluice

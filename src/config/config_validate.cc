@@ -136,16 +136,17 @@ class Validator {
         const char* begin = value.data() + (value.starts_with('+') ? 1 : 0);
         const char* end = value.data() + value.size();
         const auto r = std::from_chars(begin, end, v);
-        if (value.empty() || r.ec != std::errc() || r.ptr != end) {
-          Fail(path, "expects an integer, got " + quoted);
+        if (value.empty() || r.ec != std::errc() || r.ptr != end || BelowMinimum(s, double(v))) {
+          Fail(path, "expects " + SchemaTypeName(s) + ", got " + quoted);
         }
         return std::to_string(v);
       }
       case Kind::kNumber: {
         char* end = nullptr;
         const double v = std::strtod(value.c_str(), &end);
-        if (value.empty() || end != value.c_str() + value.size() || !std::isfinite(v)) {
-          Fail(path, "expects a number, got " + quoted);
+        if (value.empty() || end != value.c_str() + value.size() || !std::isfinite(v) ||
+            BelowMinimum(s, v)) {
+          Fail(path, "expects " + SchemaTypeName(s) + ", got " + quoted);
         }
         return value;
       }
@@ -164,6 +165,11 @@ class Validator {
       default:
         return value;
     }
+  }
+
+  static bool BelowMinimum(const SchemaNode& s, double v) {
+    if (!s.minimum) return false;
+    return s.exclusive_minimum ? v <= *s.minimum : v < *s.minimum;
   }
 
   YAML::Node WalkMap(const SchemaNode& s, const YAML::Node& n, const std::string& path, Mode mode) {

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
+#include <limits>
 #include <set>
 
 #include "config/config_schema.h"
@@ -56,13 +57,16 @@ class Fields {
     if (Has(key)) *out = std::stoll(node_[key].Scalar());
   }
   void Read(const std::string& key, int* out) const {
-    if (Has(key)) *out = static_cast<int>(std::stoll(node_[key].Scalar()));
+    if (!Has(key)) return;
+    const int64_t v = std::stoll(node_[key].Scalar());
+    if (v > std::numeric_limits<int>::max()) {
+      Fail(key, "expects at most " + std::to_string(std::numeric_limits<int>::max()));
+    }
+    *out = static_cast<int>(v);
   }
   void Read(const std::string& key, uint64_t* out) const {
     if (!Has(key)) return;
-    const int64_t v = std::stoll(node_[key].Scalar());
-    if (v < 0) Fail(key, "expects a non-negative integer, got " + std::to_string(v));
-    *out = static_cast<uint64_t>(v);
+    *out = static_cast<uint64_t>(std::stoll(node_[key].Scalar()));  // the schema's minimum is 0
   }
   void Read(const std::string& key, double* out) const {
     if (Has(key)) *out = std::stod(node_[key].Scalar());
@@ -378,6 +382,20 @@ ApiSourceConfig ReadSource(const Fields& f) {
     s.resources.push_back(ReadResource(f.Item("resources", i), graphql, &origins[i]));
   }
   CheckResourceGraph(s.resources, origins, f.file(), f.path());
+  if (!graphql) {
+    // Relay pages through GraphQL query variables: a REST source has none.
+    auto check = [&](const PaginatorConfig& p, const Fields& at) {
+      if (p.type == PaginatorConfig::Type::kRelay) {
+        at.Fail("paginator.type", "relay paginates GraphQL sources only");
+      }
+    };
+    check(s.client.paginator, f.Child("client"));
+    for (size_t i = 0; i < s.resources.size(); ++i) {
+      if (s.resources[i].endpoint.paginator) {
+        check(*s.resources[i].endpoint.paginator, f.Item("resources", i).Child("endpoint"));
+      }
+    }
+  }
   return s;
 }
 

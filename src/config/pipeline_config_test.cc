@@ -162,7 +162,7 @@ TEST(PipelineConfig, MinimalFileKeepsStructDefaults) {
   EXPECT_TRUE(r.primary_key.empty());
 }
 
-TEST(PipelineConfig, EveryPaginatorType) {
+TEST(PipelineConfig, EveryRestPaginatorType) {  // relay: GraphqlSource
   ConfigDir dir;
   const PipelineConfig c = Load(dir, RestFile("", R"(      - name: a
         endpoint: {paginator: auto}
@@ -184,11 +184,9 @@ TEST(PipelineConfig, EveryPaginatorType) {
         endpoint:
           paginator: {type: page_number, base_page: 0, page_param: p, total_path: pages,
                       maximum_page: 20}
-      - name: h
-        endpoint: {paginator: {type: relay, page_info_path: info, cursor_variable: cursor}}
 )"));
   const auto& r = c.sources.at(0).resources;
-  ASSERT_EQ(r.size(), 8u);
+  ASSERT_EQ(r.size(), 7u);
   using T = PaginatorConfig::Type;
   EXPECT_EQ(r[0].endpoint.paginator->type, T::kAuto);
   EXPECT_EQ(r[1].endpoint.paginator->type, T::kSinglePage);
@@ -217,10 +215,6 @@ TEST(PipelineConfig, EveryPaginatorType) {
   EXPECT_EQ(page.page_param, "p");
   EXPECT_EQ(page.total_path, "pages");
   EXPECT_EQ(page.maximum_page, 20);
-  const PaginatorConfig& relay = *r[7].endpoint.paginator;
-  EXPECT_EQ(relay.type, T::kRelay);
-  EXPECT_EQ(relay.page_info_path, "info");
-  EXPECT_EQ(relay.cursor_variable, "cursor");
 }
 
 TEST(PipelineConfig, EveryAuthType) {
@@ -435,7 +429,7 @@ sources:
     name: gh_graphql
     client:
       base_url: https://api.github.com/graphql
-      paginator: {type: relay, max_pages: 10}
+      paginator: {type: relay, max_pages: 10, page_info_path: info, cursor_variable: cursor}
     query: |
       query($owner: String!, $first: Int!, $after: String) {
         repository(owner: $owner, name: "x") { issues(first: $first, after: $after) {
@@ -463,6 +457,8 @@ sources:
   EXPECT_EQ(s.graphql_errors, ApiSourceConfig::ErrorPolicy::kPartial);
   EXPECT_EQ(s.client.paginator.type, PaginatorConfig::Type::kRelay);
   EXPECT_EQ(s.client.paginator.max_pages, 10);
+  EXPECT_EQ(s.client.paginator.page_info_path, "info");
+  EXPECT_EQ(s.client.paginator.cursor_variable, "cursor");
   const ResourceConfig& r = s.resources.at(0);
   EXPECT_EQ(r.endpoint.data_selector, "data.repository.issues.nodes");
   EXPECT_EQ(r.endpoint.path, "");  // GraphQL posts to base_url

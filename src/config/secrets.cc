@@ -16,7 +16,8 @@ constexpr size_t kMinRedactedLength = 4;
 
 struct Registry {
   std::mutex mu;
-  std::set<std::string> secrets;
+  std::set<std::string> all;
+  std::vector<std::string> redacted;  // the long enough ones, longest first
 };
 
 Registry& GetRegistry() {
@@ -30,21 +31,18 @@ void RegisterSecret(const std::string& value) {
   if (value.empty()) return;
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mu);
-  r.secrets.insert(value);
+  if (!r.all.insert(value).second || value.size() < kMinRedactedLength) return;
+  // Longest first, so a secret containing another is replaced whole.
+  const auto at = std::lower_bound(
+      r.redacted.begin(), r.redacted.end(), value,
+      [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  r.redacted.insert(at, value);
 }
 
 std::string RedactSecrets(std::string text) {
-  std::vector<std::string> secrets;
-  {
-    Registry& r = GetRegistry();
-    std::lock_guard<std::mutex> lock(r.mu);
-    for (const auto& s : r.secrets) {
-      if (s.size() >= kMinRedactedLength) secrets.push_back(s);
-    }
-  }
-  std::sort(secrets.begin(), secrets.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-  for (const auto& s : secrets) {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  for (const auto& s : r.redacted) {
     size_t pos = 0;
     while ((pos = text.find(s, pos)) != std::string::npos) {
       text.replace(pos, s.size(), "***");
@@ -57,7 +55,8 @@ std::string RedactSecrets(std::string text) {
 void ClearSecretsForTesting() {
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mu);
-  r.secrets.clear();
+  r.all.clear();
+  r.redacted.clear();
 }
 
 std::map<std::string, std::string> LoadSecretsFile(const std::string& path) {

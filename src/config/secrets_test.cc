@@ -87,7 +87,7 @@ TEST_F(Interpolation, InterpolatedValuesAreTypeChecked) {
   setenv("SLUICE_TEST_TIMEOUT", "soon", 1);
   const std::string file = dir.Write("p.yaml", kPipeline);
   EXPECT_EQ(UsageMessage([&] { LoadPipelineConfig(file, ""); }),
-            file + ": sources[0].client.timeout_s: expects a number, got \"soon\"");
+            file + ": sources[0].client.timeout_s: expects a number > 0, got \"soon\"");
 }
 
 TEST_F(Interpolation, MessagesAreRedacted) {
@@ -101,7 +101,7 @@ sources:
     resources: [a]
 )");
   EXPECT_EQ(UsageMessage([&] { LoadPipelineConfig(file, secrets); }),
-            file + ": sources[0].client.burst: expects an integer, got \"***\"");
+            file + ": sources[0].client.burst: expects an integer >= 1, got \"***\"");
 }
 
 TEST_F(Interpolation, SecretsFileErrors) {

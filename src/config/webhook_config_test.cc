@@ -129,7 +129,7 @@ TEST(WebhookConfig, Errors) {
   EXPECT_EQ(WebhookError("tls: {cert_file: c}\nroutes: [{path: /h, table: t}]\n"),
             "w.yaml: tls: missing required key \"key_file\"");
   EXPECT_EQ(WebhookError("batch_rows: many\nroutes: []\n"),
-            "w.yaml: batch_rows: expects an integer, got \"many\"");
+            "w.yaml: batch_rows: expects an integer >= 1, got \"many\"");
   EXPECT_EQ(WebhookError("routes: [{path: /h}]\n"),
             "w.yaml: routes[0]: missing required key \"table\"");
   EXPECT_EQ(WebhookError("sources: []\n"),
