@@ -328,6 +328,25 @@ TEST(PipelineConfig, ResourceDefaultsMergeKeyByKey) {
   EXPECT_EQ(r[1].endpoint.paginator->base_page, 1);
 }
 
+// Defaults are checked without their required keys: a resource may complete them.
+TEST(PipelineConfig, ResourceDefaultsCompletedByTheResource) {
+  ConfigDir dir;
+  setenv("SLUICE_TEST_SINCE", "2020-01-01", 1);
+  const PipelineConfig c = Load(dir, RestFile("", R"(      - name: a
+        incremental: {initial_value: "${SLUICE_TEST_SINCE}"}
+      - name: b
+        incremental: {cursor_path: modified}
+)") + R"(    resource_defaults:
+      incremental: {cursor_path: updated, param: since}
+)");
+  const auto& r = c.sources.at(0).resources;
+  EXPECT_EQ(r[0].incremental->cursor_path, "updated");
+  EXPECT_EQ(r[0].incremental->initial_value, "2020-01-01");
+  EXPECT_EQ(r[0].incremental->param, "since");
+  EXPECT_EQ(r[1].incremental->cursor_path, "modified");
+  EXPECT_EQ(r[1].incremental->param, "since");
+}
+
 TEST(PipelineConfig, IncrementalFiltersColumnsContract) {
   ConfigDir dir;
   const PipelineConfig c = Load(dir, RestFile("", R"(      - name: events
