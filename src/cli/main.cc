@@ -16,6 +16,7 @@
 
 #include "cli/run_command.h"
 #include "cli/yaml_config.h"
+#include "config/secrets.h"
 #include "core/error.h"
 #include "core/identifiers.h"
 #include "destinations/destination.h"
@@ -620,10 +621,11 @@ int main(int argc, char** argv) {
     if (schema_flags.source.empty()) throw UsageError("schema needs a SOURCE");
     return RunSchemaCommand(schema_flags, sample_bytes, schema_destination, schema_contract);
   } catch (const Error& e) {
-    std::fprintf(stderr, "sluice: %s\n", e.what());
+    // Secrets from pipeline files never reach the terminal, whatever the error quotes.
+    std::fprintf(stderr, "sluice: %s\n", RedactSecrets(e.what()).c_str());
     return e.kind() == ErrorKind::kUsage ? kExitUsage : kExitFailed;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "sluice: internal error: %s\n", e.what());
+    std::fprintf(stderr, "sluice: internal error: %s\n", RedactSecrets(e.what()).c_str());
     return kExitFailed;
   }
 }

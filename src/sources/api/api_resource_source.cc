@@ -84,7 +84,8 @@ std::string AutoSelector(simdjson::dom::element root, bool graphql) {
       }
     }
   }
-  for (auto field : at.get_object().value_unsafe()) {
+  const simdjson::dom::object fields = at.get_object().value_unsafe();
+  for (auto field : fields) {
     if (!field.value.is_array()) continue;
     simdjson::dom::array items = field.value.get_array().value_unsafe();
     if (items.size() && (*items.begin()).is_object()) {
@@ -338,7 +339,8 @@ struct ApiResourceSource::Impl {
     std::vector<simdjson::dom::element> found;
     path->Select(root, &found);
     if (found.size() == 1 && found[0].is_array()) {
-      for (auto item : found[0].get_array().value_unsafe()) out->push_back(item);
+      const simdjson::dom::array items = found[0].get_array().value_unsafe();
+      for (auto item : items) out->push_back(item);
       return;
     }
     for (auto f : found) {

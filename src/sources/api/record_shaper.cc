@@ -103,7 +103,8 @@ void RecordShaper::Write(simdjson::dom::element record, const ParentRecord* pare
       out->append(":").append(json);
     }
   }
-  for (auto field : record.get_object().value_unsafe()) {
+  const simdjson::dom::object fields = record.get_object().value_unsafe();
+  for (auto field : fields) {
     if (!include_.empty() && !include_.count(field.key)) continue;
     if (exclude_.count(field.key)) continue;
     if (!first) out->push_back(',');
