@@ -21,9 +21,9 @@ void AppendRecord(long id, std::string* out) {
       "\"user\":{\"id\":%ld,\"login\":\"user%ld\",\"site_admin\":%s},"
       "\"labels\":[{\"id\":%ld,\"name\":\"bug\"},{\"id\":%ld,\"name\":\"p%ld\"}],"
       "\"body\":\"Steps to reproduce: run the loader on file %ld and observe the error.\"}",
-      id, id, id, id % 3 ? "open" : "closed", id % 17, id % 12 + 1, id % 28 + 1, id % 24,
-      id % 60, id % 12 + 1, id % 28 + 1, id % 24, id % 60, id % 59, id % 1000, id % 100,
-      id % 5000, id % 5000, id % 7 ? "false" : "true", id % 11, id % 13 + 100, id % 4, id);
+      id, id, id, id % 3 ? "open" : "closed", id % 17, id % 12 + 1, id % 28 + 1, id % 24, id % 60,
+      id % 12 + 1, id % 28 + 1, id % 24, id % 60, id % 59, id % 1000, id % 100, id % 5000,
+      id % 5000, id % 7 ? "false" : "true", id % 11, id % 13 + 100, id % 4, id);
   out->append(buf, size_t(n));
 }
 

@@ -22,7 +22,7 @@ namespace {
 constexpr const char* kPendingParentsKey = "pending_parents";
 
 std::string SourceName(const ApiSourceConfig& s, size_t index, size_t count) {
-  std::string name = !s.name.empty() ? s.name
+  std::string name = !s.name.empty()                             ? s.name
                      : s.type == ApiSourceConfig::Type::kGraphql ? "graphql"
                                                                  : "rest_api";
   if (s.name.empty() && count > 1) name += "_" + std::to_string(index + 1);
@@ -96,7 +96,8 @@ LoadPlan PlanFor(const ResourceConfig& r, const std::string& pipeline) {
 }
 
 struct StoredState {
-  std::map<std::string, std::map<std::string, std::string>> by_resource;  // resource -> key -> value
+  std::map<std::string, std::map<std::string, std::string>>
+      by_resource;  // resource -> key -> value
   const std::string* Find(const std::string& resource, const std::string& key) const {
     auto r = by_resource.find(resource);
     if (r == by_resource.end()) return nullptr;
@@ -192,8 +193,7 @@ class PipelineRun {
       std::unique_ptr<RecordCursor> cursor;
       if (r.incremental) {
         const std::string* value = stored.Find(state_resource, RecordCursor::StateKey());
-        cursor = std::make_unique<RecordCursor>(*r.incremental, r.primary_key,
-                                                value ? *value : "");
+        cursor = std::make_unique<RecordCursor>(*r.incremental, r.primary_key, value ? *value : "");
       }
       // Children: what each needs from this resource's records.
       std::vector<const ResourceConfig*> children;
@@ -234,8 +234,8 @@ class PipelineRun {
         if (cursor) {
           const std::string value = cursor->StateJson();
           if (!value.empty()) {
-            state.push_back({config_.pipeline, state_resource, RecordCursor::StateKey(), value,
-                             "", ""});
+            state.push_back(
+                {config_.pipeline, state_resource, RecordCursor::StateKey(), value, "", ""});
           }
         }
         // This load fetched the children of its pending parents: they are done.
@@ -279,7 +279,8 @@ std::string Escaped(const std::string& s) {
 
 }  // namespace
 
-std::vector<ResourceRun> RunApiPipeline(const PipelineConfig& config, const ApiRunOptions& options) {
+std::vector<ResourceRun> RunApiPipeline(const PipelineConfig& config,
+                                        const ApiRunOptions& options) {
   return PipelineRun(config, options).Run();
 }
 

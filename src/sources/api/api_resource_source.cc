@@ -110,7 +110,7 @@ struct ApiResourceSource::Impl {
   std::vector<std::unique_ptr<JsonBatchBuilder>> builders;
   std::map<uint64_t, PageMeta> meta;
   std::vector<std::vector<ParentRecord>> captured;  // per child
-  std::optional<JsonPath> selector;  // resolved on the first page when automatic
+  std::optional<JsonPath> selector;                 // resolved on the first page when automatic
   std::exception_ptr error;
   uint64_t ordinal = 0;
 
@@ -131,8 +131,7 @@ struct ApiResourceSource::Impl {
     const EndpointConfig& e = ctx.resource->endpoint;
     method = IsGraphql(*ctx.source) ? "POST" : e.method;
     paginator = e.paginator ? *e.paginator : ctx.source->client.paginator;
-    if (IsGraphql(*ctx.source) && !e.paginator &&
-        paginator.type == PaginatorConfig::Type::kAuto) {
+    if (IsGraphql(*ctx.source) && !e.paginator && paginator.type == PaginatorConfig::Type::kAuto) {
       paginator.type = PaginatorConfig::Type::kRelay;
     }
     if (!e.data_selector.empty()) selector = JsonPath::Parse(e.data_selector);
@@ -250,8 +249,7 @@ struct ApiResourceSource::Impl {
                          ": the paginator asked for a page it already fetched (a cursor or next "
                          "link that repeats); stopping instead of looping forever");
       }
-      HttpResponse response =
-          ctx.client->Send(request, method, e.headers, e.not_found_is_empty);
+      HttpResponse response = ctx.client->Send(request, method, e.headers, e.not_found_is_empty);
       stats.pages++;
       if (response.status == 404) return;
       simdjson::dom::element root;
@@ -302,8 +300,7 @@ struct ApiResourceSource::Impl {
             r.column = ctx.cursor->config().cursor_path;
             r.raw = line.substr(0, RejectedRecord::kMaxRawBytes);
             r.reason = "the record has no incremental cursor value at '" +
-                       ctx.cursor->config().cursor_path +
-                       "' (on_null: load would load it anyway)";
+                       ctx.cursor->config().cursor_path + "' (on_null: load would load it anyway)";
             page.rejects.push_back(std::move(r));
             continue;
           }
@@ -348,8 +345,7 @@ struct ApiResourceSource::Impl {
     }
   }
 
-  void CheckGraphqlErrors(simdjson::dom::element root, const std::string& url,
-                          FetchedPage* page) {
+  void CheckGraphqlErrors(simdjson::dom::element root, const std::string& url, FetchedPage* page) {
     simdjson::dom::array errors;
     if (root["errors"].get_array().get(errors) != simdjson::SUCCESS || errors.size() == 0) return;
     std::string messages;

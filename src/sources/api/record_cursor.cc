@@ -27,11 +27,20 @@ int64_t LagMicros(const std::string& lag) {
   double unit = 1e6;
   if (!lag.empty()) {
     switch (lag.back()) {
-      case 's': number.pop_back(); break;
-      case 'm': number.pop_back(), unit = 60e6; break;
-      case 'h': number.pop_back(), unit = 3600e6; break;
-      case 'd': number.pop_back(), unit = 86400e6; break;
-      default: break;
+      case 's':
+        number.pop_back();
+        break;
+      case 'm':
+        number.pop_back(), unit = 60e6;
+        break;
+      case 'h':
+        number.pop_back(), unit = 3600e6;
+        break;
+      case 'd':
+        number.pop_back(), unit = 86400e6;
+        break;
+      default:
+        break;
     }
   }
   if (!ParseDouble(number, &n) || n < 0 || !std::isfinite(n)) {
@@ -68,7 +77,8 @@ RecordCursor::Value RecordCursor::FromText(const std::string& text) {
 
 RecordCursor::Value RecordCursor::FromJson(simdjson::dom::element value) {
   switch (value.type()) {
-    case simdjson::dom::element_type::NULL_VALUE: return Value{};
+    case simdjson::dom::element_type::NULL_VALUE:
+      return Value{};
     case simdjson::dom::element_type::STRING:
       return FromText(std::string(value.get_string().value_unsafe()));
     case simdjson::dom::element_type::INT64:
@@ -167,12 +177,12 @@ RecordCursor::RecordCursor(IncrementalConfig config, std::vector<std::string> pr
   }
 }
 
-std::string RecordCursor::KeyOf(simdjson::dom::element record,
-                                std::string_view record_json) const {
+std::string RecordCursor::KeyOf(simdjson::dom::element record, std::string_view record_json) const {
   if (key_paths_.empty()) {
     char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx",
-                  static_cast<unsigned long long>(XXH3_64bits(record_json.data(), record_json.size())));
+    std::snprintf(
+        hex, sizeof hex, "%016llx",
+        static_cast<unsigned long long>(XXH3_64bits(record_json.data(), record_json.size())));
     return hex;
   }
   std::string key;

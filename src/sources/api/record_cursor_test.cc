@@ -18,9 +18,15 @@ std::string Judge(RecordCursor& cursor, const std::vector<std::string>& records)
   for (const auto& json : records) {
     simdjson::dom::element e = parser.parse(json).value();
     switch (cursor.Judge(e, json)) {
-      case RecordCursor::Verdict::kLoad: verdicts += 'L'; break;
-      case RecordCursor::Verdict::kSkip: verdicts += 'S'; break;
-      case RecordCursor::Verdict::kNullCursor: verdicts += 'N'; break;
+      case RecordCursor::Verdict::kLoad:
+        verdicts += 'L';
+        break;
+      case RecordCursor::Verdict::kSkip:
+        verdicts += 'S';
+        break;
+      case RecordCursor::Verdict::kNullCursor:
+        verdicts += 'N';
+        break;
     }
   }
   return verdicts;
@@ -41,7 +47,8 @@ TEST(RecordCursor, FirstRunSendsTheInitialValueAndSkipsOlderRecords) {
 }
 
 TEST(RecordCursor, NextRunStartsAtTheLastValueAndDropsBoundaryDuplicatesByKey) {
-  RecordCursor cursor(Config(), {"id"}, R"({"last_value":"2024-03-01T08:00:00Z","boundary_keys":["3"]})");
+  RecordCursor cursor(Config(), {"id"},
+                      R"({"last_value":"2024-03-01T08:00:00Z","boundary_keys":["3"]})");
   EXPECT_EQ(cursor.StartValue(), "2024-03-01T08:00:00Z");
   // Record 3 carried the last value and was loaded; record 4 carries it too and is new.
   EXPECT_EQ(Judge(cursor, {R"({"id":3,"updated_at":"2024-03-01T08:00:00Z"})",
@@ -56,7 +63,7 @@ TEST(RecordCursor, NextRunStartsAtTheLastValueAndDropsBoundaryDuplicatesByKey) {
 TEST(RecordCursor, NumbersCompareAsNumbersNotText) {
   RecordCursor cursor(Config("seq"), {}, R"({"last_value":"9","boundary_keys":[]})");
   EXPECT_EQ(Judge(cursor, {R"({"seq":10})", R"({"seq":8})", R"({"seq":"11"})"}), "LSL");
-  EXPECT_EQ(cursor.StateJson().substr(0, 20), R"({"last_value":"11",)");
+  EXPECT_EQ(cursor.StateJson().rfind(R"({"last_value":"11",)", 0), 0u);
 }
 
 TEST(RecordCursor, LagMovesTheStartBackAndKeepsTheStoredValueWhenOnlyOlderRecordsCame) {
@@ -68,8 +75,7 @@ TEST(RecordCursor, LagMovesTheStartBackAndKeepsTheStoredValueWhenOnlyOlderRecord
                            R"({"id":5,"updated_at":"2024-03-01T07:30:00Z"})",
                            R"({"id":6,"updated_at":"2024-03-01T06:59:59Z"})"}),
             "LLS");
-  EXPECT_EQ(cursor.StateJson(),
-            R"({"last_value":"2024-03-01T08:00:00Z","boundary_keys":["3"]})");
+  EXPECT_EQ(cursor.StateJson(), R"({"last_value":"2024-03-01T08:00:00Z","boundary_keys":["3"]})");
 }
 
 TEST(RecordCursor, EndValueBoundsAWindowAndNeverMovesTheStoredCursor) {
@@ -77,8 +83,7 @@ TEST(RecordCursor, EndValueBoundsAWindowAndNeverMovesTheStoredCursor) {
   c.initial_value = "10";
   c.end_value = "20";
   RecordCursor cursor(c, {}, "");
-  EXPECT_EQ(Judge(cursor, {R"({"id":9})", R"({"id":10})", R"({"id":19})", R"({"id":20})"}),
-            "SLLS");
+  EXPECT_EQ(Judge(cursor, {R"({"id":9})", R"({"id":10})", R"({"id":19})", R"({"id":20})"}), "SLLS");
   EXPECT_EQ(cursor.StateJson(), "");
 }
 

@@ -33,9 +33,12 @@ bool RecordShaper::Holds(const Filter& f, simdjson::dom::element record) const {
   using Op = RecordFilterConfig::Op;
   std::optional<simdjson::dom::element> v = f.path.First(record);
   switch (f.op) {
-    case Op::kExists: return v.has_value() && !v->is_null();
-    case Op::kNotExists: return !v.has_value() || v->is_null();
-    default: break;
+    case Op::kExists:
+      return v.has_value() && !v->is_null();
+    case Op::kNotExists:
+      return !v.has_value() || v->is_null();
+    default:
+      break;
   }
   const std::string text = v ? (v->is_null() ? "null" : JsonScalarText(*v)) : "null";
   auto in = [&] {
@@ -46,9 +49,11 @@ bool RecordShaper::Holds(const Filter& f, simdjson::dom::element record) const {
   };
   switch (f.op) {
     case Op::kEquals:
-    case Op::kIn: return in();
+    case Op::kIn:
+      return in();
     case Op::kNotEquals:
-    case Op::kNotIn: return !in();
+    case Op::kNotIn:
+      return !in();
     case Op::kGreater:
     case Op::kLess: {
       if (!v || v->is_null() || f.values.empty()) return false;
@@ -64,7 +69,8 @@ bool RecordShaper::Holds(const Filter& f, simdjson::dom::element record) const {
       }
       return f.op == Op::kGreater ? c > 0 : c < 0;
     }
-    default: return true;
+    default:
+      return true;
   }
 }
 
@@ -131,8 +137,9 @@ ParentRecord ParentFieldExtractor::Extract(simdjson::dom::element record) const 
   for (const auto& [name, path] : resolve_) {
     std::optional<simdjson::dom::element> v = path.First(record);
     if (!v || v->is_null()) {
-      throw InputError("a parent record has no '" + path.text() + "' to fill {" + name +
-                       "} of its child resource: " + std::string(simdjson::minify(record)).substr(0, 200));
+      throw InputError(
+          "a parent record has no '" + path.text() + "' to fill {" + name +
+          "} of its child resource: " + std::string(simdjson::minify(record)).substr(0, 200));
     }
     out.resolved.emplace_back(name, JsonScalarText(*v));
   }

@@ -19,7 +19,8 @@ struct Shaped {
   std::string json;
 };
 
-Shaped Shape(const ResourceConfig& r, const std::string& record, const ParentRecord* parent = nullptr) {
+Shaped Shape(const ResourceConfig& r, const std::string& record,
+             const ParentRecord* parent = nullptr) {
   simdjson::dom::parser parser;
   simdjson::dom::element e = parser.parse(record).value();
   RecordShaper shaper(r);
@@ -31,10 +32,12 @@ Shaped Shape(const ResourceConfig& r, const std::string& record, const ParentRec
 TEST(RecordShaper, FiltersKeepRecordsForWhichEveryConditionHolds) {
   using Op = RecordFilterConfig::Op;
   ResourceConfig r;
-  r.filters = {Filter("state", Op::kIn, {"open", "reopened"}), Filter("draft", Op::kNotEquals, {"true"}),
-               Filter("comments", Op::kGreater, {"2"}), Filter("user.login", Op::kExists)};
+  r.filters = {Filter("state", Op::kIn, {"open", "reopened"}),
+               Filter("draft", Op::kNotEquals, {"true"}), Filter("comments", Op::kGreater, {"2"}),
+               Filter("user.login", Op::kExists)};
   EXPECT_TRUE(Shape(r, R"({"state":"open","draft":false,"comments":3,"user":{"login":"a"}})").kept);
-  EXPECT_FALSE(Shape(r, R"({"state":"closed","draft":false,"comments":3,"user":{"login":"a"}})").kept);
+  EXPECT_FALSE(
+      Shape(r, R"({"state":"closed","draft":false,"comments":3,"user":{"login":"a"}})").kept);
   EXPECT_FALSE(Shape(r, R"({"state":"open","draft":true,"comments":3,"user":{"login":"a"}})").kept);
   EXPECT_FALSE(Shape(r, R"({"state":"open","comments":10,"user":{}})").kept);
   // 10 > 2 as numbers (as text "10" < "2").
@@ -61,13 +64,14 @@ TEST(RecordShaper, ParentFieldsGoFirstAndScalarsAreWrapped) {
 TEST(ParentFieldExtractor, ResolvesPlaceholdersAndCarriesFields) {
   ParentFieldExtractor extractor("issues", {{"issue_number", "number"}}, {"id", "user.login"});
   simdjson::dom::parser parser;
-  ParentRecord p = extractor.Extract(parser.parse(R"({"number":42,"id":9,"user":{"login":"ann"}})").value());
+  ParentRecord p = extractor.Extract(
+      parser.parse(std::string(R"({"number":42,"id":9,"user":{"login":"ann"}})")).value());
   ASSERT_EQ(p.resolved.size(), 1u);
   EXPECT_EQ(p.resolved[0].second, "42");
   ASSERT_EQ(p.carried.size(), 2u);
   EXPECT_EQ(p.carried[1].first, "_issues_user__login");
   EXPECT_EQ(p.carried[1].second, "\"ann\"");
-  EXPECT_THROW(extractor.Extract(parser.parse(R"({"id":1})").value()), Error);
+  EXPECT_THROW(extractor.Extract(parser.parse(std::string(R"({"id":1})")).value()), Error);
   // Pending parents survive a round trip through pipeline state.
   auto back = ParentRecordsFromJson(ParentRecordsToJson({p, p}));
   ASSERT_EQ(back.size(), 2u);
