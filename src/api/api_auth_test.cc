@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "api/api_client.h"
 #include "api/test_api_server_test_util.h"
 #include "core/error.h"
@@ -171,6 +174,22 @@ TEST_F(OAuth2Test, AShortLivedTokenIsRefreshedBeforeItExpires) {
   EXPECT_EQ(client.Send(r, "GET", {}).status, 200);
   EXPECT_EQ(server_.tokens_issued(), 2);
   EXPECT_EQ(server_.data_requests(), data_before + 1);  // no 401 round trip
+}
+
+TEST_F(OAuth2Test, ThreadsSharingAClientShareOneToken) {
+  ApiClient client(config_);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; t++) {
+    threads.emplace_back([&] {
+      PageRequest r;
+      r.url = "/items/single";
+      for (int i = 0; i < 3; i++) ok += client.Send(r, "GET", {}).status == 200;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 12);
+  EXPECT_EQ(server_.tokens_issued(), 1);
 }
 
 TEST_F(OAuth2Test, ATokenEndpointFailureSaysWhyWithoutTheSecret) {

@@ -17,7 +17,10 @@ class JsonPathTest : public ::testing::Test {
     std::vector<simdjson::dom::element> out;
     JsonPath::Parse(path).Select(Doc(json), &out);
     std::string text;
-    for (auto e : out) text += (text.empty() ? "" : ",") + simdjson::to_string(e);
+    for (auto e : out) {
+      if (!text.empty()) text += ',';
+      text += simdjson::to_string(e);
+    }
     return text;
   }
   simdjson::dom::parser parser_;

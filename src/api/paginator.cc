@@ -116,8 +116,7 @@ void FollowLink(const std::string& next, const std::string& base_url, PageReques
   const std::string current = JoinUrl(base_url, request->url);
   const std::string resolved = ResolveUrl(current, next);
   if (resolved == current) {
-    throw InputError("paginator: the next link of " + UrlForDisplay(current) +
-                     " points to the same page");
+    throw InputError("paginator: the next link points to the page itself");
   }
   request->url = resolved;
 }
@@ -449,21 +448,29 @@ class Auto : public Paginator {
   std::unique_ptr<Paginator> chosen_;
 };
 
-// max_pages for every type: counts the pages fetched, whatever the inner paginator says.
-class MaxPages : public Paginator {
+// What every type shares: max_pages (pages fetched, whatever the inner paginator says), and
+// errors that name the page they are about.
+class Guarded : public Paginator {
  public:
-  MaxPages(std::unique_ptr<Paginator> inner, int64_t max_pages)
-      : inner_(std::move(inner)), max_pages_(max_pages) {}
+  Guarded(std::unique_ptr<Paginator> inner, int64_t max_pages, std::string base_url)
+      : inner_(std::move(inner)), max_pages_(max_pages), base_url_(std::move(base_url)) {}
   void Init(PageRequest* request) override { inner_->Init(request); }
   bool Next(const HttpResponse& response, element body, size_t records,
             PageRequest* request) override {
-    if (++pages_ >= max_pages_) return false;
-    return inner_->Next(response, body, records, request);
+    if (max_pages_ >= 0 && ++pages_ >= max_pages_) return false;
+    const std::string page = JoinUrl(base_url_, request->url);
+    try {
+      return inner_->Next(response, body, records, request);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kInput) throw;
+      throw InputError(std::string(e.what()) + " (page " + UrlForDisplay(page) + ")");
+    }
   }
 
  private:
   std::unique_ptr<Paginator> inner_;
   int64_t max_pages_;
+  std::string base_url_;
   int64_t pages_ = 0;
 };
 
@@ -495,9 +502,7 @@ std::unique_ptr<Paginator> MakeInner(const PaginatorConfig& config, const std::s
 std::unique_ptr<Paginator> MakePaginator(const PaginatorConfig& config,
                                          const std::string& base_url) {
   if (config.max_pages == 0) throw UsageError("paginator: max_pages must be positive or -1");
-  auto inner = MakeInner(config, base_url);
-  if (config.max_pages < 0) return inner;
-  return std::make_unique<MaxPages>(std::move(inner), config.max_pages);
+  return std::make_unique<Guarded>(MakeInner(config, base_url), config.max_pages, base_url);
 }
 
 }  // namespace sluice

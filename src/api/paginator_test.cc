@@ -83,7 +83,15 @@ TEST_F(PaginatorTest, ANextLinkToItselfIsRefused) {
   server_.set_self_link(true);
   PaginatorConfig p;
   p.type = PaginatorConfig::Type::kJsonLink;
-  EXPECT_THROW(Fetch(p, Path("/items/json_link?page=2&per_page=10"), "items"), Error);
+  try {
+    Fetch(p, Path("/items/json_link?page=2&per_page=10"), "items");
+    FAIL() << "a self-link was followed";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInput);
+    EXPECT_NE(std::string(e.what()).find("page itself (page " + base_ + "/items/json_link)"),
+              std::string::npos)
+        << e.what();
+  }
   EXPECT_EQ(server_.data_requests(), 1);
 }
 
@@ -253,6 +261,35 @@ TEST_F(PaginatorTest, AMalformedPageFailsTheFetch) {
   p.type = PaginatorConfig::Type::kPageNumber;
   EXPECT_THROW(Fetch(p, Path("/items/page"), "items"), Error);
   EXPECT_EQ(server_.data_requests(), 2);
+}
+
+TEST(PaginatorErrors, AMissingTotalOrPageInfoNamesThePathAndThePage) {
+  simdjson::dom::parser parser;
+  const simdjson::dom::element body = parser.parse(std::string(R"({"items":[1,2]})")).value();
+  HttpResponse response;
+  response.status = 200;
+  PaginatorConfig offset;
+  offset.type = PaginatorConfig::Type::kOffset;
+  offset.limit = 2;
+  offset.total_path = "meta.total";
+  PaginatorConfig relay;
+  relay.type = PaginatorConfig::Type::kRelay;
+  relay.page_info_path = "data.x.pageInfo";
+  for (const auto& [config, path] : {std::pair{offset, "meta.total"}, {relay, "data.x.pageInfo"}}) {
+    auto paginator = MakePaginator(config, "https://api.example/v1");
+    PageRequest request;
+    request.url = "items";
+    paginator->Init(&request);
+    try {
+      paginator->Next(response, body, 2, &request);
+      ADD_FAILURE() << path;
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      EXPECT_EQ(e.kind(), ErrorKind::kInput);
+      EXPECT_NE(message.find(path), std::string::npos) << message;
+      EXPECT_NE(message.find("https://api.example/v1/items"), std::string::npos) << message;
+    }
+  }
 }
 
 TEST(PageRequest, SetParamReplacesOrAppends) {

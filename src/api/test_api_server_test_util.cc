@@ -60,18 +60,56 @@ ApiTestServer::~ApiTestServer() {
   }
 }
 
-std::string ApiTestServer::RecordJson(int id) {
-  return "{\"id\":" + std::to_string(id) + ",\"name\":\"item-" + std::to_string(id) +
-         "\",\"value\":" + std::to_string(id * 10) + ",\"tags\":[\"t" + std::to_string(id % 3) +
-         "\"]}";
+std::string ApiTestServer::UpdatedAt(int id) const {
+  int minute = id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = touched_.find(id); it != touched_.end()) minute = it->second;
+  }
+  struct tm base {};
+  base.tm_year = 2026 - 1900;
+  base.tm_mday = 1;
+  const time_t t = timegm(&base) + static_cast<time_t>(minute) * 60;
+  struct tm out {};
+  gmtime_r(&t, &out);
+  char text[32];
+  strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &out);
+  return text;
 }
 
-std::string ApiTestServer::ItemsJson(int offset, int count) const {
-  std::string out = "[";
+std::string ApiTestServer::RecordJson(int id) const {
+  const std::string i = std::to_string(id);
+  return "{\"id\":" + i + ",\"name\":\"item-" + i + "\",\"value\":" + std::to_string(id * 10) +
+         ",\"status\":\"" + (id % 2 ? "open" : "closed") + "\",\"updated_at\":\"" + UpdatedAt(id) +
+         "\",\"user\":{\"login\":\"u" + std::to_string(id % 4) + "\"},\"tags\":[\"t" +
+         std::to_string(id % 3) + "\"]}";
+}
+
+std::vector<std::string> ApiTestServer::Selected(const httplib::Request& req) const {
+  const std::string since = req.get_param_value("updated_since");
+  std::vector<std::string> out;
   const int n = records_;
-  for (int id = offset + 1; id <= std::min(n, offset + count); id++) {
+  for (int id = 1; id <= n; id++) {
+    if (!since.empty() && UpdatedAt(id) < since) continue;
+    out.push_back(RecordJson(id));
+  }
+  return out;
+}
+
+void ApiTestServer::Touch(int id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int newest = records_;
+  for (const auto& [other, minute] : touched_) newest = std::max(newest, minute);
+  touched_[id] = newest + 1;
+}
+
+std::string ApiTestServer::ItemsJson(const std::vector<std::string>& records, int offset,
+                                     int count) const {
+  std::string out = "[";
+  const int n = static_cast<int>(records.size());
+  for (int k = std::max(0, offset); k < std::min(n, offset + count); k++) {
     if (out.size() > 1) out += ',';
-    out += RecordJson(id);
+    out += records[static_cast<size_t>(k)];
   }
   return out + "]";
 }
@@ -213,40 +251,49 @@ std::string ApiTestServer::Start() {
 
   server_->Get("/items/single", [this](const httplib::Request& req, httplib::Response& res) {
     if (!Admit(req, res)) return;
-    Json(res, 200, "{\"items\":" + ItemsJson(0, records_) + "}");
+    const std::vector<std::string> all = Selected(req);
+    const int total = static_cast<int>(all.size());
+    Json(res, 200, "{\"items\":" + ItemsJson(all, 0, total) + "}");
   });
 
   server_->Get("/items/json_link", [this](const httplib::Request& req, httplib::Response& res) {
     if (!Admit(req, res)) return;
+    const std::vector<std::string> all = Selected(req);
+    const int total = static_cast<int>(all.size());
     const int page = IntParam(req, "page", 1), size = IntParam(req, "per_page", page_size_);
     if (page == malformed_page_) return Json(res, 200, "{\"items\": [{\"id\": 1,");
-    const bool more = page * size < records_;
+    const bool more = page * size < total;
     const int next_page = self_link_ ? page : page + 1;
     const std::string next = more ? "\"" +
                                         Link("/items/json_link?page=" + std::to_string(next_page) +
                                              "&per_page=" + std::to_string(size)) +
                                         "\""
                                   : "null";
-    Json(res, 200, "{\"items\":" + ItemsJson((page - 1) * size, size) + ",\"next\":" + next + "}");
+    Json(res, 200,
+         "{\"items\":" + ItemsJson(all, (page - 1) * size, size) + ",\"next\":" + next + "}");
   });
 
   server_->Get("/items/header_link", [this](const httplib::Request& req, httplib::Response& res) {
     if (!Admit(req, res)) return;
+    const std::vector<std::string> all = Selected(req);
+    const int total = static_cast<int>(all.size());
     const int page = IntParam(req, "page", 1), size = IntParam(req, "per_page", page_size_);
     if (page == malformed_page_) return Json(res, 200, "[{\"id\": 1,");
     const std::string per = "&per_page=" + std::to_string(size);
     std::string link = "<" + Link("/items/header_link?page=1" + per) + ">; rel=\"first\"";
-    if (page * size < records_) {
+    if (page * size < total) {
       const int next_page = self_link_ ? page : page + 1;
       link += ", <" + Link("/items/header_link?page=" + std::to_string(next_page) + per) +
               ">; rel=\"next\"";
     }
     res.set_header("Link", link);
-    Json(res, 200, ItemsJson((page - 1) * size, size));
+    Json(res, 200, ItemsJson(all, (page - 1) * size, size));
   });
 
   auto cursor_page = [this](const httplib::Request& req, httplib::Response& res) {
     if (!Admit(req, res)) return;
+    const std::vector<std::string> all = Selected(req);
+    const int total = static_cast<int>(all.size());
     std::string cursor = req.get_param_value("cursor");
     int limit = IntParam(req, "limit", page_size_);
     if (req.method == "POST") {
@@ -264,33 +311,40 @@ std::string ApiTestServer::Start() {
     if (offset / limit + 1 == malformed_page_) return Json(res, 200, "{\"items\": [");
     const int next_offset = repeat_cursor_ ? limit : offset + limit;
     const std::string next =
-        offset + limit < records_ ? "\"o" + std::to_string(next_offset) + "\"" : "null";
+        offset + limit < total ? "\"o" + std::to_string(next_offset) + "\"" : "null";
     Json(res, 200,
-         "{\"items\":" + ItemsJson(offset, limit) + ",\"cursors\":{\"next\":" + next + "}}");
+         "{\"items\":" + ItemsJson(all, offset, limit) + ",\"cursors\":{\"next\":" + next + "}}");
   };
   server_->Get("/items/cursor", cursor_page);
   server_->Post("/items/cursor", cursor_page);
 
   server_->Get("/items/offset", [this](const httplib::Request& req, httplib::Response& res) {
     if (!Admit(req, res)) return;
+    const std::vector<std::string> all = Selected(req);
+    const int total = static_cast<int>(all.size());
     const int offset = IntParam(req, "offset", 0), limit = IntParam(req, "limit", page_size_);
     if (limit > 0 && offset / limit + 1 == malformed_page_) return Json(res, 200, "{\"items\":");
     Json(res, 200,
-         "{\"items\":" + ItemsJson(offset, limit) + ",\"total\":" + std::to_string(records_) + "}");
+         "{\"items\":" + ItemsJson(all, offset, limit) + ",\"total\":" + std::to_string(total) +
+             "}");
   });
 
   server_->Get("/items/page", [this](const httplib::Request& req, httplib::Response& res) {
     if (!Admit(req, res)) return;
+    const std::vector<std::string> all = Selected(req);
+    const int total = static_cast<int>(all.size());
     const int page = IntParam(req, "page", 1), size = IntParam(req, "per_page", page_size_);
     if (page == malformed_page_) return Json(res, 200, "{\"items\": [{");
-    const int total_pages = (records_ + size - 1) / size;
+    const int total_pages = (total + size - 1) / size;
     Json(res, 200,
-         "{\"items\":" + ItemsJson((page - 1) * size, size) + ",\"page\":" + std::to_string(page) +
-             ",\"total_pages\":" + std::to_string(total_pages) + "}");
+         "{\"items\":" + ItemsJson(all, (page - 1) * size, size) + ",\"page\":" +
+             std::to_string(page) + ",\"total_pages\":" + std::to_string(total_pages) + "}");
   });
 
   server_->Post("/graphql", [this](const httplib::Request& req, httplib::Response& res) {
     if (!Admit(req, res)) return;
+    const std::vector<std::string> all = Selected(req);
+    const int total = static_cast<int>(all.size());
     simdjson::dom::parser parser;
     simdjson::dom::element body;
     if (parser.parse(req.body).get(body) != simdjson::SUCCESS) {
@@ -305,13 +359,26 @@ std::string ApiTestServer::Start() {
     }
     const int limit = static_cast<int>(first);
     if (offset / limit + 1 == malformed_page_) return Json(res, 200, "{\"data\":");
-    const bool more = offset + limit < records_;
-    const int end = repeat_cursor_ ? limit : std::min<int>(offset + limit, records_);
+    const bool more = offset + limit < total;
+    const int end = repeat_cursor_ ? limit : std::min<int>(offset + limit, total);
     Json(res, 200,
-         "{\"data\":{\"repository\":{\"issues\":{\"nodes\":" + ItemsJson(offset, limit) +
+         "{\"data\":{\"repository\":{\"issues\":{\"nodes\":" + ItemsJson(all, offset, limit) +
              ",\"pageInfo\":{\"hasNextPage\":" + (more ? "true" : "false") + ",\"endCursor\":\"o" +
              std::to_string(end) + "\"}}}}}");
   });
+
+  server_->Get(
+      R"(/items/(\d+)/comments)", [this](const httplib::Request& req, httplib::Response& res) {
+        if (!Admit(req, res)) return;
+        const int id = std::stoi(req.matches[1].str());
+        if (id < 1 || id > records_) return Json(res, 404, "{\"message\":\"no such item\"}");
+        std::string out = "[";
+        for (int k = 1; k <= 2; k++) {
+          out += std::string(k > 1 ? "," : "") + "{\"id\":" + std::to_string(id * 100 + k) +
+                 ",\"item_id\":" + std::to_string(id) + ",\"text\":\"c" + std::to_string(k) + "\"}";
+        }
+        Json(res, 200, out + "]");
+      });
 
   server_->Post("/oauth/token", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu_);

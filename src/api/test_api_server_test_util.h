@@ -3,8 +3,13 @@
 // through every paginator style and auth type sluice supports, and misbehaving on demand. Used
 // by src/api tests and by end-to-end CLI tests (`sluice run` against it).
 //
-// Records: {"id": i, "name": "item-i", "value": i*10, "tags": ["t<i%3>"]}, i = 1..N.
-// Page k (1-based) of size S holds ids (k-1)*S+1 .. min(k*S, N). S defaults to page_size().
+// Records, i = 1..N, in id order:
+//   {"id": i, "name": "item-i", "value": i*10, "status": "open" (odd i) | "closed",
+//    "updated_at": 2026-01-01T00:00:00Z + i minutes ("2026-01-01T00:05:00Z"),
+//    "user": {"login": "u<i%4>"}, "tags": ["t<i%3>"]}
+// Every list route takes ?updated_since=ISO (records with updated_at >= it; totals, pages and
+// cursors count the filtered list). Page k (1-based) of size S holds the filtered records
+// (k-1)*S .. k*S-1. S defaults to page_size().
 //
 // Routes (all answer JSON; data routes check auth and take injected failures):
 //   GET  /items/single                      {"items": [all]}
@@ -19,6 +24,8 @@
 //   "after":}}
 //        {"data": {"repository": {"issues": {"nodes": [...],
 //                                            "pageInfo": {"hasNextPage":, "endCursor":}}}}}
+//   GET  /items/{id}/comments               [{"id": id*100+1, "item_id": id, "text": "c1"}, {..+2}]
+//                                           (404 {"message": "no such item"} beyond N)
 //   POST /oauth/token                       client credentials (basic auth or client_id /
 //        client_secret in the form): {"access_token": "tok-<n>", "token_type": "Bearer",
 //        "expires_in": token_lifetime_s}; 401 {"error": "invalid_client"} otherwise
@@ -68,7 +75,9 @@ class ApiTestServer {
   std::string base_url() const { return base_url_; }
 
   // ---- knobs (thread-safe; take effect on the next request) ----
-  void set_records(int n) { records_ = n; }
+  void set_records(int n) { records_ = n; }  // more records = new ones, updated later
+  // Moves record `id`'s updated_at after every other record's (an update since the last run).
+  void Touch(int id);
   void set_page_size(int n) { page_size_ = n; }  // when the request does not say (default 10)
   void set_auth(Auth auth) { auth_ = auth; }
   void set_bearer_token(const std::string& token);                       // default "test-token"
@@ -100,12 +109,15 @@ class ApiTestServer {
   std::vector<ApiRequestLog> log() const;
   void ClearLog();
 
-  static std::string RecordJson(int id);
+  std::string RecordJson(int id) const;
+  std::string UpdatedAt(int id) const;
 
  private:
   bool Admit(const httplib::Request& req, httplib::Response& res);  // auth + failures
   void Page(const httplib::Request& req, httplib::Response& res, int page, int size);
-  std::string ItemsJson(int offset, int count) const;
+  // The records a list request sees (after ?updated_since), as JSON texts.
+  std::vector<std::string> Selected(const httplib::Request& req) const;
+  std::string ItemsJson(const std::vector<std::string>& records, int offset, int count) const;
   std::string Link(const std::string& path_and_query) const;
 
   std::unique_ptr<httplib::Server> server_;
@@ -119,6 +131,7 @@ class ApiTestServer {
   std::string user_ = "user", password_ = "pass";
   std::string client_id_ = "client", client_secret_ = "secret";
   std::string token_body_;
+  std::map<int, int> touched_;                                           // id -> updated_at minute
   std::map<std::string, std::chrono::steady_clock::time_point> tokens_;  // token -> expiry
   std::atomic<int> records_;
   std::atomic<int> page_size_{10};
