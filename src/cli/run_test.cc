@@ -222,7 +222,7 @@ TEST_F(RunPipeline, ARepeatingCursorOrSelfLinkStopsInsteadOfLooping) {
       "    resources: [{name: items, endpoint: /items/json_link}]\n");
   r = Run();
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("points to the same page"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the next link points to the page itself"), std::string::npos) << r.err;
   EXPECT_LT(api_.data_requests(), 10);
 }
 

@@ -55,8 +55,8 @@ struct PaginatorConfig {
   int64_t base_page = 1;
   int64_t maximum_page = -1;                   // page_number: stop beyond (-1 = none)
   bool stop_after_empty_page = true;           // offset / page_number / cursor
-  std::string page_info_path = "pageInfo";     // relay: where pageInfo is (relative to the
-                                               // connection the data_selector names' parent)
+  std::string page_info_path = "pageInfo";     // relay: JSONPath from the response root to
+                                               // pageInfo; a bare name is searched anywhere
   std::string cursor_variable = "after";       // relay
   int64_t max_pages = -1;                      // every type: hard stop (-1 = none)
 };

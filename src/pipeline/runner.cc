@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/bounded_queue.h"
+#include "config/secrets.h"
 #include "core/error.h"
 #include "pipeline/progress_bar.h"
 #include "storage/storage.h"
@@ -242,6 +243,8 @@ void RunLoad(Source& source, Destination& destination, const LoadPlan& plan,
         message.replace(at, file.path.size(), redacted);
       }
     }
+    // Secrets of pipeline files (tokens an API echoed, credentials in a URL) are never stored.
+    message = RedactSecrets(message);
     report->error = message;
     // Nothing of the failed load was committed: report zero loaded rows.
     for (auto& [name, t] : report->tables) t.rows_loaded = 0;

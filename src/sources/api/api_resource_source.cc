@@ -238,7 +238,7 @@ struct ApiResourceSource::Impl {
   void FetchSeries(const ParentRecord* parent, simdjson::dom::parser& parser) {
     const EndpointConfig& e = ctx.resource->endpoint;
     PageRequest request = FirstRequest(parent);
-    std::unique_ptr<Paginator> pages = MakePaginator(paginator);
+    std::unique_ptr<Paginator> pages = MakePaginator(paginator, ctx.source->client.base_url);
     pages->Init(&request);
     std::set<std::string> seen;
     for (;;) {
