@@ -6,6 +6,8 @@
 #include <chrono>
 #include <thread>
 
+#include <httplib.h>
+
 #include "api/test_api_server_test_util.h"
 #include "cli/cli_test_util.h"
 
@@ -361,6 +363,110 @@ TEST_F(RunPipeline, FiltersAndColumnSelection) {
   EXPECT_EQ(Scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = "
                    "'items__tags'"),
             "0");
+}
+
+TEST_F(RunPipeline, UpdatedRecordsAreMergedByATimestampCursorSentToTheApi) {
+  Pipeline(R"(  - type: rest_api
+    client: {base_url: '{BASE}', paginator: {type: page_number, total_path: total_pages}}
+    resources:
+      - name: items
+        primary_key: id
+        write_disposition: merge
+        endpoint:
+          path: /items/page
+          params:
+            updated_since: {type: incremental, cursor_path: updated_at, initial_value: '2026-01-01T00:00:00Z'}
+)");
+  CommandResult r = Run();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Ids(), Expected(25));
+  api_.ClearLog();
+  api_.Touch(3);
+  r = Run();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The API was asked for records since the last run's newest, and only record 3 came back
+  // changed (record 25, at the boundary, was not loaded again).
+  EXPECT_GE(QueryCount("updated_since=2026-01-01T00%3A25%3A00Z"), 1) << api_.log()[0].query;
+  EXPECT_EQ(Scalar("SELECT count(*) || ' ' || count(DISTINCT id) FROM items"), "25 25");
+  EXPECT_EQ(Scalar("SELECT count(DISTINCT _sluice_load_id) FROM items WHERE id = 3"), "1");
+  EXPECT_EQ(Scalar("SELECT max(id) FROM items WHERE updated_at > '2026-01-01 00:25:00+00'"), "3");
+}
+
+TEST_F(RunPipeline, APageThatKeepsFailingFailsTheResourceWithoutMovingItsCursor) {
+  Pipeline(R"(  - type: rest_api
+    client: {base_url: '{BASE}', max_attempts: 2, backoff_base_s: 0.01,
+             paginator: {type: page_number, total_path: total_pages}}
+    resources:
+      - {name: items, endpoint: /items/page, primary_key: id, incremental: {cursor_path: id}}
+)");
+  ASSERT_EQ(Run().exit_code, 0);
+  const std::string state = Scalar("SELECT value FROM _sluice_state WHERE key = 'cursor'");
+  api_.set_records(30);
+  api_.FailNext(1, ApiTestServer::Failure::k500);  // page 1 comes on the retry
+  api_.FailNext(2, ApiTestServer::Failure::k500);  // page 2 fails twice: the resource fails
+  CommandResult r = Run();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("500"), std::string::npos) << r.err;
+  EXPECT_EQ(Scalar("SELECT value FROM _sluice_state WHERE key = 'cursor'"), state);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM items"), "25");
+  r = Run();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Ids(), Expected(30));
+}
+
+// A GraphQL API that answers with an `errors` array next to partial data.
+class GraphqlErrors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.Post("/graphql", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(
+          R"({"data":{"viewer":{"repos":{"nodes":[{"id":1,"name":"a"},null],"pageInfo":{"hasNextPage":false,"endCursor":null}}}},)"
+          R"("errors":[{"message":"Resource not accessible by integration","path":["viewer","repos","nodes",1]}]})",
+          "application/json");
+    });
+    server_.set_keep_alive_timeout(1);
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  void TearDown() override {
+    server_.stop();
+    thread_.join();
+  }
+  CommandResult Run(const std::string& policy) {
+    dir_.Write("pipeline.yaml",
+               "pipeline: gql\ndestination: duckdb:///out.duckdb\nsources:\n  - type: graphql\n"
+               "    client: {base_url: 'http://127.0.0.1:" +
+                   std::to_string(port_) +
+                   "/graphql'}\n    query: '{ viewer { repos { nodes { id name } } } }'\n"
+                   "    errors: " +
+                   policy + "\n    resources: [{name: repos}]\n");
+    return RunSluice("run pipeline.yaml --quiet", dir_.path().string());
+  }
+
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  TempDir dir_;
+};
+
+TEST_F(GraphqlErrors, FailTheResourceByDefaultNamingEveryMessageAndPath) {
+  const CommandResult r = Run("fail");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(
+      r.err.find(
+          "Resource not accessible by integration (path: [\"viewer\",\"repos\",\"nodes\",1])"),
+      std::string::npos)
+      << r.err;
+}
+
+TEST_F(GraphqlErrors, PartialLoadsTheDataAndRejectsEachError) {
+  const CommandResult r = Run("partial");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(QueryRows(dir_.File("out.duckdb"), "SELECT id, name FROM repos"),
+            std::vector<std::string>{"1|a"});
+  EXPECT_EQ(QueryRows(dir_.File("out.duckdb"), "SELECT reason FROM _sluice_rejects"),
+            std::vector<std::string>{"GraphQL error: Resource not accessible by integration "
+                                     "(path: [\"viewer\",\"repos\",\"nodes\",1])"});
 }
 
 }  // namespace

@@ -337,11 +337,25 @@ struct ApiResourceSource::Impl {
     path->Select(root, &found);
     if (found.size() == 1 && found[0].is_array()) {
       const simdjson::dom::array items = found[0].get_array().value_unsafe();
-      for (auto item : items) out->push_back(item);
+      // A null entry carries no record (GraphQL puts one where a node failed, with the error
+      // in `errors`); it is counted as filtered, not loaded as an empty row.
+      for (auto item : items) {
+        if (item.is_null()) {
+          stats.records++;
+          stats.filtered++;
+        } else {
+          out->push_back(item);
+        }
+      }
       return;
     }
     for (auto f : found) {
-      if (!f.is_null()) out->push_back(f);
+      if (f.is_null()) {
+        stats.records++;
+        stats.filtered++;
+      } else {
+        out->push_back(f);
+      }
     }
   }
 
