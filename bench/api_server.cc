@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   const long records = std::atol(argv[2]);
   httplib::Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(2); };
+  // As production servers do: without it, keep-alive responses stall on Nagle + delayed ACK.
+  server.set_tcp_nodelay(true);
   server.Get("/issues", [&](const httplib::Request& req, httplib::Response& res) {
     const long page = req.has_param("page") ? std::atol(req.get_param_value("page").c_str()) : 1;
     const long per_page =
