@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli/yaml_config.h"
+#include "config/pipeline_config.h"
 #include "core/error.h"
 #include "core/identifiers.h"
 #include "destinations/destination.h"
@@ -26,6 +27,7 @@
 #include "sources/file_fingerprint.h"
 #include "storage/storage.h"
 #include "sources/open_source.h"
+#include "webhook/webhook_service.h"
 
 namespace sluice {
 namespace {
@@ -598,6 +600,14 @@ int main(int argc, char** argv) {
   state->add_option("DESTINATION", state_destination, "Where the pipeline loads to")
       ->capture_default_str();
 
+  // `sluice serve`: a durable, signed webhook receiver (docs/webhooks.md). Exit 0 after SIGTERM
+  // or SIGINT once every spooled event is loaded; 1 if some stay spooled for the next start.
+  std::string serve_config, serve_secrets;
+  CLI::App* serve =
+      app.add_subcommand("serve", "Receive signed webhooks, spool them durably, load them");
+  serve->add_option("CONFIG", serve_config, "Webhook receiver config (YAML)")->required();
+  serve->add_option("--secrets", serve_secrets, "YAML file with values for ${NAME} in CONFIG");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -609,6 +619,7 @@ int main(int argc, char** argv) {
       if (load_flags.source.empty()) throw UsageError("load needs a SOURCE (argument or config)");
       return RunLoadCommand(load_flags, flags);
     }
+    if (*serve) return RunWebhookService(LoadWebhookConfig(serve_config, serve_secrets));
     if (*state) return RunStateCommand(state_action, state_pipeline, state_destination);
     if (schema_flags.source.empty()) throw UsageError("schema needs a SOURCE");
     return RunSchemaCommand(schema_flags, sample_bytes, schema_destination, schema_contract);
