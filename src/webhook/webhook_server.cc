@@ -14,6 +14,10 @@ namespace {
 
 constexpr const char* kUnknownRoute = "unknown";
 
+// Set when a POST handler counted its own answer (before sending it, so a client that got the
+// answer sees the count); the logger counts the answers httplib gives itself (413, ...).
+thread_local bool t_counted = false;
+
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -99,13 +103,13 @@ void WebhookServer::Install() {
   s.set_payload_max_length(config_.max_body_bytes);
   s.set_keep_alive_timeout(2);
   s.set_read_timeout(30, 0);
-  // Every answer is counted here, also those httplib gives itself (413, 404 for other methods).
   s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     if (req.method != "POST") return;
-    const Route* route = FindRoute(req.path);
-    metrics_->Add("sluice_webhook_requests_total",
-                  {{"route", route ? route->config.path : kUnknownRoute},
-                   {"code", std::to_string(res.status)}});
+    if (t_counted) {
+      t_counted = false;
+      return;
+    }
+    CountRequest(req.path, res.status);
   });
   s.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     std::string reason;
@@ -124,61 +128,77 @@ void WebhookServer::Install() {
     res.set_content(metrics_->Render(), "text/plain; version=0.0.4; charset=utf-8");
   });
   s.Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
-    const Route* route = FindRoute(req.path);
-    if (!route) {
-      res.status = 404;
-      res.set_content("no webhook route at this path\n", "text/plain");
-      return;
-    }
-    const std::string& name = route->config.path;
-    const SignatureStatus status = route->verifier.Verify(
-        [&req](const std::string& header) { return req.get_header_value(header.c_str()); },
-        req.body, NowSeconds());
-    if (status != SignatureStatus::kValid) {
-      metrics_->Add("sluice_webhook_signature_failures_total", {{"route", name}});
-      res.status = 401;
-      res.set_content(std::string("signature ") + SignatureStatusName(status) + "\n", "text/plain");
-      return;
-    }
-    thread_local simdjson::dom::parser parser;
-    simdjson::dom::element doc;
-    if (parser.parse(req.body).get(doc) || !doc.is_object()) {
-      res.status = 400;
-      res.set_content("the body must be a JSON object\n", "text/plain");
-      return;
-    }
-    SpoolRecord record;
-    record.route = name;
-    record.table = route->config.table;
-    record.body = req.body;
-    record.received_at_micros = NowMicros();
-    std::string dedup_key;
-    if (!route->id_path.empty()) {
-      if (!route->id_path.Find(doc, &record.event_id)) {
-        res.status = 400;
-        res.set_content("no event id at " + route->config.id_path + "\n", "text/plain");
-        return;
-      }
-      record.has_id = true;
-      dedup_key = name + '\n' + record.event_id;
-      if (!recent_->Insert(dedup_key)) {
-        metrics_->Add("sluice_webhook_duplicates_total", {{"route", name}});
-        res.set_content("duplicate\n", "text/plain");
-        return;
-      }
-    }
-    try {
-      spool_->Append(record);
-    } catch (const std::exception& e) {
-      if (!dedup_key.empty()) recent_->Erase(dedup_key);  // the sender's retry must get in
-      res.status = 503;
-      res.set_content(std::string("cannot spool the event: ") + e.what() + "\n", "text/plain");
-      return;
-    }
-    metrics_->Add("sluice_webhook_events_accepted_total", {{"route", name}});
-    loader_->Notify();
-    res.set_content("accepted\n", "text/plain");
+    HandlePost(req, res);
+    CountRequest(req.path, res.status);
+    t_counted = true;
   });
+}
+
+void WebhookServer::CountRequest(const std::string& path, int status) {
+  const Route* route = FindRoute(path);
+  metrics_->Add(
+      "sluice_webhook_requests_total",
+      {{"route", route ? route->config.path : kUnknownRoute}, {"code", std::to_string(status)}});
+}
+
+void WebhookServer::HandlePost(const httplib::Request& req, httplib::Response& res) {
+  const Route* route = FindRoute(req.path);
+  if (!route) {
+    res.status = 404;
+    res.set_content("no webhook route at this path\n", "text/plain");
+    return;
+  }
+  const std::string& name = route->config.path;
+  const SignatureStatus status = route->verifier.Verify(
+      [&req](const std::string& header) { return req.get_header_value(header.c_str()); }, req.body,
+      NowSeconds());
+  if (status != SignatureStatus::kValid) {
+    metrics_->Add("sluice_webhook_signature_failures_total", {{"route", name}});
+    res.status = 401;
+    res.set_content(std::string("signature ") + SignatureStatusName(status) + "\n", "text/plain");
+    return;
+  }
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(req.body).get(doc) || !doc.is_object()) {
+    res.status = 400;
+    res.set_content("the body must be a JSON object\n", "text/plain");
+    return;
+  }
+  SpoolRecord record;
+  record.route = name;
+  record.table = route->config.table;
+  record.body = req.body;
+  record.received_at_micros = NowMicros();
+  std::string dedup_key;
+  if (!route->id_path.empty()) {
+    if (!route->id_path.Find(doc, &record.event_id)) {
+      res.status = 400;
+      res.set_content("no event id at " + route->config.id_path + "\n", "text/plain");
+      return;
+    }
+    record.has_id = true;
+    dedup_key = name + '\n' + record.event_id;
+    if (recent_->Acquire(dedup_key) == RecentIds::Claim::kDuplicate) {
+      metrics_->Add("sluice_webhook_duplicates_total", {{"route", name}});
+      res.status = 200;
+      res.set_content("duplicate\n", "text/plain");
+      return;
+    }
+  }
+  try {
+    spool_->Append(record);
+  } catch (const std::exception& e) {
+    if (!dedup_key.empty()) recent_->Settle(dedup_key, false);  // a retry must get in
+    res.status = 503;
+    res.set_content(std::string("cannot spool the event: ") + e.what() + "\n", "text/plain");
+    return;
+  }
+  if (!dedup_key.empty()) recent_->Settle(dedup_key, true);
+  metrics_->Add("sluice_webhook_events_accepted_total", {{"route", name}});
+  loader_->Notify();
+  res.status = 200;
+  res.set_content("accepted\n", "text/plain");
 }
 
 int WebhookServer::Bind() {

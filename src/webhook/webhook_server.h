@@ -17,7 +17,9 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace sluice {
 
@@ -47,6 +49,8 @@ class WebhookServer {
     EventIdPath id_path;
   };
   void Install();
+  void HandlePost(const httplib::Request& req, httplib::Response& res);
+  void CountRequest(const std::string& path, int status);
   const Route* FindRoute(const std::string& path) const;
 
   WebhookConfig config_;

@@ -48,7 +48,7 @@ WebhookService::WebhookService(WebhookConfig config) : config_(std::move(config)
   options.dir = config_.spool_dir;
   // Ids of events still spooled (loaded or not) answer their senders' retries as duplicates.
   spool_ = std::make_unique<EventSpool>(options, [this](const SpoolRecord& r) {
-    if (r.has_id) recent_.Insert(r.route + '\n' + r.event_id);
+    if (r.has_id) recent_.Remember(r.route + '\n' + r.event_id);
   });
   loader_ = std::make_unique<WebhookLoader>(WebhookLoaderOptions::FromConfig(config_), spool_.get(),
                                             &metrics_);

@@ -303,6 +303,29 @@ TEST_F(WebhookReceiver, RestartLoadsOnlyEventsAfterTheCommittedPosition) {
             1u);
 }
 
+TEST_F(WebhookReceiver, ServesHttpsWithTheConfiguredCertificate) {
+  const std::string cert = (dir_ / "cert.pem").string(), key = (dir_ / "key.pem").string();
+  const std::string make_cert =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
+      "/CN=localhost -keyout '" +
+      key + "' -out '" + cert + "' >/dev/null 2>&1";
+  if (std::system(make_cert.c_str()) != 0) GTEST_SKIP() << "no openssl command";
+  config_.tls_cert_file = cert;
+  config_.tls_key_file = key;
+  service_ = std::make_unique<WebhookService>(config_);
+  const int port = service_->Start();
+  EXPECT_EQ(service_->url(), "https://127.0.0.1:" + std::to_string(port));
+  httplib::SSLClient tls("127.0.0.1", port);
+  tls.enable_server_certificate_verification(false);
+  auto res = tls.Post("/open", R"({"id":"tls"})", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  ASSERT_TRUE(StopService());
+  EXPECT_EQ(Count("open_events"), "1");
+  config_.tls_key_file = (dir_ / "missing.pem").string();
+  EXPECT_THROW(WebhookService{config_}, Error);
+}
+
 TEST_F(WebhookReceiver, ConfigErrorsAreUsageErrors) {
   config_.routes.push_back(config_.routes[0]);
   EXPECT_THROW(WebhookService{config_}, Error);
