@@ -54,20 +54,29 @@ int main(int argc, char** argv) {
   const auto start = Clock::now();
   std::vector<std::thread> senders;
   for (int c = 0; c < connections; c++) {
+    if (getenv("STAGGER")) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     senders.emplace_back([&] {
       httplib::Client client("127.0.0.1", port);
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
       for (int n; (n = next++) < events;) {
         const std::string body = "{\"id\":\"evt_" + std::to_string(n) +
                                  "\",\"amount\":" + std::to_string(n % 977) + ",\"note\":\"" + pad +
                                  "\"}";
         auto res = client.Post("/events", body, "application/json");
-        if (!res || res->status != 200) failed++;
+        if (!res || res->status != 200) {
+          if (failed++ < 5) {
+            std::fprintf(stderr, "event %d: %s\n", n,
+                         res ? std::to_string(res->status).c_str()
+                             : httplib::to_string(res.error()).c_str());
+          }
+        }
       }
     });
   }
   for (auto& t : senders) t.join();
   const double accept_s = std::chrono::duration<double>(Clock::now() - start).count();
+  const uint64_t syncs = service.spool().syncs();
   const auto drain_start = Clock::now();
   const bool drained = service.Stop(std::chrono::minutes(10));
   const double drain_s = std::chrono::duration<double>(Clock::now() - drain_start).count();
@@ -76,6 +85,9 @@ int main(int argc, char** argv) {
               failed.load());
   std::printf("accepted (fdatasync'd before 200): %.0f events/s (%.2f s)\n", events / accept_s,
               accept_s);
+  std::printf("fdatasync calls: %llu (%.1f events per sync)\n",
+              static_cast<unsigned long long>(syncs),
+              double(events) / double(std::max<uint64_t>(1, syncs)));
   std::printf("drain after the last 200: %.2f s; end to end %.0f events/s loaded%s\n", drain_s,
               events / total_s, drained ? "" : " (NOT drained)");
   std::filesystem::remove_all(dir);

@@ -189,6 +189,9 @@ TEST(Serve, KillNineAfterAcknowledgementsLosesNothingAndDoublesNothing) {
   for (int n : acked) EXPECT_TRUE(loaded.count(n)) << "acknowledged event " << n << " lost";
   // Unacknowledged events may have been spooled before the kill; nothing else can appear.
   EXPECT_LE(loaded.size(), size_t(next_seq));
+  RecordProperty("acknowledged", int(acked.size()));
+  RecordProperty("loaded", int(loaded.size()));
+  RecordProperty("posted", next_seq);
 }
 
 TEST(Serve, TornSpoolTailIsCutAndTheRestLoads) {

@@ -327,6 +327,7 @@ SpoolPosition EventSpool::Append(const SpoolRecord& record) {
     const int saved = errno;
     lock.lock();
     syncing_ = false;
+    syncs_++;
     synced_.notify_all();
     if (rc != 0) {
       healthy_ = false;
@@ -436,6 +437,10 @@ uint64_t EventSpool::bytes_on_disk() const {
 bool EventSpool::healthy() const {
   std::lock_guard<std::mutex> lock(mu_);
   return healthy_;
+}
+uint64_t EventSpool::syncs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return syncs_;
 }
 SpoolPosition EventSpool::durable_end() const {
   std::lock_guard<std::mutex> lock(mu_);

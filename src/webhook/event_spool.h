@@ -86,6 +86,8 @@ class EventSpool {
   uint64_t bytes_on_disk() const;
   bool healthy() const;
   SpoolPosition durable_end() const;
+  // fdatasync calls made for appends (appends / syncs = events per group commit).
+  uint64_t syncs() const;
   const std::string& dir() const { return options_.dir; }
   // Random id made when the directory was first used (file spool.id).
   const std::string& id() const { return id_; }
@@ -110,6 +112,7 @@ class EventSpool {
   bool syncing_ = false;   // a leader is in fdatasync
   bool healthy_ = true;
   uint64_t records_total_ = 0;
+  uint64_t syncs_ = 0;
   uint64_t bytes_on_disk_ = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <limits>
 #include <random>
 
+#include "config/secrets.h"
 #include "core/error.h"
 #include "core/identifiers.h"
 #include "pipeline/runner.h"
@@ -240,14 +241,15 @@ void WebhookLoader::Run() {
       UpdateGauges();
     } catch (const std::exception& e) {
       destination_.reset();  // reconnect on the next attempt
+      const std::string message = RedactSecrets(e.what());
       failures++;
       const double cap = std::min(options_.backoff_max_s,
                                   options_.backoff_base_s * double(1u << std::min(failures, 10u)));
       const double delay = std::uniform_real_distribution<double>(cap / 2, cap)(rng);
       std::fprintf(stderr, "sluice serve: load failed (attempt %u, retrying in %.1f s): %s\n",
-                   failures, delay, e.what());
+                   failures, delay, message.c_str());
       std::unique_lock<std::mutex> lock(mu_);
-      error_ = e.what();
+      error_ = message;
       const auto retry_at =
           std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::nanoseconds>(
                                                  std::chrono::duration<double>(delay));

@@ -3,6 +3,10 @@
 #include <httplib.h>
 #include <simdjson.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <chrono>
 
 #include "core/error.h"
@@ -99,9 +103,15 @@ const WebhookServer::Route* WebhookServer::FindRoute(const std::string& path) co
 void WebhookServer::Install() {
   httplib::Server& s = *server_;
   // Requests wait in fdatasync together (group commit): more threads, more events per sync.
-  s.new_task_queue = [] { return new httplib::ThreadPool(32); };
+  // A keep-alive connection holds its thread, so connections are also recycled (max count)
+  // to let connections beyond the pool's size in.
+  s.new_task_queue = [] { return new httplib::ThreadPool(64); };
   s.set_payload_max_length(config_.max_body_bytes);
+  // Headers and body go out in separate writes; with Nagle each answer would wait for the
+  // client's delayed ACK (~40 ms).
+  s.set_tcp_nodelay(true);
   s.set_keep_alive_timeout(2);
+  s.set_keep_alive_max_count(100);
   s.set_read_timeout(30, 0);
   s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     if (req.method != "POST") return;
@@ -201,6 +211,25 @@ void WebhookServer::HandlePost(const httplib::Request& req, httplib::Response& r
   res.set_content("accepted\n", "text/plain");
 }
 
+// cpp-httplib 0.11 listens with a backlog of 5: a burst of new connections (a sender fanning
+// out after an outage) overflows it and some requests fail. Calling listen() again on the bound
+// socket raises the backlog (Linux updates it in place); httplib does not expose the socket, so
+// find it by its port.
+static void WidenListenBacklog(int port) {
+  for (int fd = 0; fd < 1024; fd++) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage address{};
+    socklen_t address_len = sizeof address;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_len) != 0) continue;
+    const int bound = address.ss_family == AF_INET6
+                          ? ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port)
+                          : ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+    if (bound == port) ::listen(fd, 1024);
+  }
+}
+
 int WebhookServer::Bind() {
   if (port_ == 0) {
     const int port = server_->bind_to_any_port(host_.c_str());
@@ -209,6 +238,7 @@ int WebhookServer::Bind() {
   } else if (!server_->bind_to_port(host_.c_str(), port_)) {
     throw IoError("cannot listen on " + config_.listen + " (in use, or not allowed)");
   }
+  WidenListenBacklog(port_);
   return port_;
 }
 

@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -324,6 +325,27 @@ TEST_F(WebhookReceiver, ServesHttpsWithTheConfiguredCertificate) {
   EXPECT_EQ(Count("open_events"), "1");
   config_.tls_key_file = (dir_ / "missing.pem").string();
   EXPECT_THROW(WebhookService{config_}, Error);
+}
+
+TEST_F(WebhookReceiver, ABurstOfConnectionsIsServedCompletely) {
+  Start();
+  std::atomic<int> ok{0};
+  std::vector<std::thread> senders;
+  for (int c = 0; c < 24; c++) {
+    senders.emplace_back([&, c] {
+      httplib::Client client("127.0.0.1", port_);
+      for (int i = 0; i < 20; i++) {
+        auto res = client.Post("/open", "{\"id\":\"" + std::to_string(c * 100 + i) + "\"}",
+                               "application/json");
+        if (res && res->status == 200) ok++;
+      }
+    });
+  }
+  for (auto& t : senders) t.join();
+  EXPECT_EQ(ok, 480);
+  EXPECT_LT(service_->spool().syncs(), 480u) << "concurrent appends share fdatasync calls";
+  ASSERT_TRUE(StopService());
+  EXPECT_EQ(Count("open_events"), "480");
 }
 
 TEST_F(WebhookReceiver, ConfigErrorsAreUsageErrors) {
