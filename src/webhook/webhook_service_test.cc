@@ -304,6 +304,43 @@ TEST_F(WebhookReceiver, RestartLoadsOnlyEventsAfterTheCommittedPosition) {
             1u);
 }
 
+// One batch, two tables: the first table's load commits, the second's keeps failing, the
+// process stops. On restart the first table's events must not load again.
+TEST_F(WebhookReceiver, RestartBetweenTheLoadsOfOneBatchLoadsEachTableOnce) {
+  config_.routes = {WebhookRouteConfig{"/a", "a_events", {}, "", 5},
+                    WebhookRouteConfig{"/b", "b_events", {}, "", 5}};
+  config_.batch_interval_s = 0.3;  // both tables' events land in one batch
+  {
+    // A view where b_events should go: every load of b_events fails.
+    DuckDbConnection con(db_);
+    con.Query("CREATE VIEW b_events AS SELECT 1 AS x");
+  }
+  Start();
+  for (int i = 0; i < 3; i++) {
+    EXPECT_EQ(Post("/a", "{\"n\":" + std::to_string(i) + "}"), 200);
+    EXPECT_EQ(Post("/b", "{\"n\":" + std::to_string(i) + "}"), 200);
+  }
+  int status = 0;
+  EXPECT_TRUE(Eventually([&] {
+    Get("/healthz", &status);
+    return status == 503;
+  }));
+  EXPECT_FALSE(service_->Stop(0ms)) << "b_events cannot load: its events stay spooled";
+  service_.reset();
+  EXPECT_EQ(Count("a_events"), "3");
+  EXPECT_EQ(QueryRows(db_, "SELECT key FROM _sluice_state WHERE pipeline = 'hooks' ORDER BY 1"),
+            std::vector<std::string>{"table:a_events"})
+      << "the batch's spool position is not committed until its last table loads";
+  {
+    DuckDbConnection con(db_);
+    con.Query("DROP VIEW b_events");
+  }
+  Start();
+  ASSERT_TRUE(StopService());
+  EXPECT_EQ(Count("a_events"), "3") << "a_events' load committed before the stop";
+  EXPECT_EQ(Count("b_events"), "3");
+}
+
 TEST_F(WebhookReceiver, ServesHttpsWithTheConfiguredCertificate) {
   const std::string cert = (dir_ / "cert.pem").string(), key = (dir_ / "key.pem").string();
   const std::string make_cert =
