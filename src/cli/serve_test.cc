@@ -32,9 +32,13 @@ using testing_util::TempDir;
 class ServeProcess {
  public:
   // Starts `sluice serve CONFIG` and waits for its "listening on" line.
-  ServeProcess(const std::string& config, const std::string& log) : log_(log) {
+  ServeProcess(const std::string& config, const std::string& log,
+               std::vector<std::string> extra = {})
+      : log_(log) {
     std::string bin = SluiceBinary(), cmd = "serve", cfg = config;
-    std::vector<char*> argv = {bin.data(), cmd.data(), cfg.data(), nullptr};
+    std::vector<char*> argv = {bin.data(), cmd.data(), cfg.data()};
+    for (std::string& arg : extra) argv.push_back(arg.data());
+    argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -231,6 +235,30 @@ TEST(Serve, TornSpoolTailIsCutAndTheRestLoads) {
                       "SELECT count(*), count(DISTINCT _event_id) "
                       "FROM events"),
             std::vector<std::string>{"11|11"});
+}
+
+TEST(Serve, SignatureSecretFromTheSecretsFile) {
+  TempDir dir;
+  const std::string config = WriteConfig(dir,
+                                         "    signature:\n"
+                                         "      scheme: hmac\n"
+                                         "      header: X-Signature\n"
+                                         "      secret: ${HOOK_SECRET}\n");
+  const std::string secrets = dir.Write("secrets.yaml", "HOOK_SECRET: k1-secret\n");
+  ServeProcess serve(config, dir.File("serve.log"), {"--secrets", secrets});
+  ASSERT_GT(serve.port(), 0) << serve.Log();
+  httplib::Client client("127.0.0.1", serve.port());
+  // printf '%s' '{"id":42}' | openssl dgst -sha256 -hmac k1-secret
+  const std::string sig = "fb5ade9807bc2f128f5f59a46f877a89e5b8a74a0e68eaeb6b628192f831f848";
+  auto good = client.Post("/events", {{"X-Signature", sig}}, R"({"id":42})", "application/json");
+  ASSERT_TRUE(good);
+  EXPECT_EQ(good->status, 200);
+  auto bad = client.Post("/events", {{"X-Signature", sig}}, R"({"id":43})", "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 401);
+  ASSERT_EQ(serve.Terminate(), 0) << serve.Log();
+  EXPECT_EQ(QueryRows(dir.File("hooks.duckdb"), "SELECT id FROM events"),
+            std::vector<std::string>{"42"});
 }
 
 TEST(Serve, BadConfigIsAUsageError) {
