@@ -28,6 +28,8 @@ class JsonPath {
   // The path's field names joined with "__" as sluice names flattened columns
   // (`$.user.id` -> "user__id"); empty when the path has indexes or wildcards.
   std::string ColumnName() const;
+  // The field names when the path has only fields (`$.a.b` -> {a, b}); nullopt otherwise.
+  std::optional<std::vector<std::string>> FieldNames() const;
 
  private:
   struct Step {

@@ -39,6 +39,12 @@ class Paginator {
 };
 
 // kAuto is resolved on the first response. Throws UsageError for inconsistent settings.
-std::unique_ptr<Paginator> MakePaginator(const PaginatorConfig& config);
+// `base_url` (the client's) makes relative request URLs absolute, so relative next links
+// resolve against the page they came from.
+std::unique_ptr<Paginator> MakePaginator(const PaginatorConfig& config,
+                                         const std::string& base_url = "");
+
+// The target of the rel="next" link in a Link header value (RFC 8288), or "".
+std::string NextLinkFromHeader(const std::string& header);
 
 }  // namespace sluice

@@ -1,4 +1,4 @@
-// The `sluice` command line: `load` and `schema`. Exit codes (docs/configuration.md):
+// The `sluice` command line: `load`, `schema`, `state` and `run`. Exit codes (docs/configuration.md):
 // 0 loaded, no rejected rows; 3 loaded, some rows rejected (see _sluice_rejects);
 // 1 the load failed and was rolled back; 2 usage error.
 #include <malloc.h>
@@ -14,8 +14,10 @@
 #include <random>
 #include <thread>
 
+#include "cli/run_command.h"
 #include "cli/yaml_config.h"
 #include "config/pipeline_config.h"
+#include "config/secrets.h"
 #include "core/error.h"
 #include "core/identifiers.h"
 #include "destinations/destination.h"
@@ -600,6 +602,11 @@ int main(int argc, char** argv) {
   state->add_option("DESTINATION", state_destination, "Where the pipeline loads to")
       ->capture_default_str();
 
+  RunFlags run_flags;
+  CLI::App* run = app.add_subcommand(
+      "run", "Run a pipeline file: REST and GraphQL API sources into a destination");
+  AddRunFlags(run, &run_flags);
+
   // `sluice serve`: a durable, signed webhook receiver (docs/webhooks.md). Exit 0 after SIGTERM
   // or SIGINT once every spooled event is loaded; 1 if some stay spooled for the next start.
   std::string serve_config, serve_secrets;
@@ -619,15 +626,17 @@ int main(int argc, char** argv) {
       if (load_flags.source.empty()) throw UsageError("load needs a SOURCE (argument or config)");
       return RunLoadCommand(load_flags, flags);
     }
+    if (*run) return RunPipelineCommand(run_flags);
     if (*serve) return RunWebhookService(LoadWebhookConfig(serve_config, serve_secrets));
     if (*state) return RunStateCommand(state_action, state_pipeline, state_destination);
     if (schema_flags.source.empty()) throw UsageError("schema needs a SOURCE");
     return RunSchemaCommand(schema_flags, sample_bytes, schema_destination, schema_contract);
   } catch (const Error& e) {
-    std::fprintf(stderr, "sluice: %s\n", e.what());
+    // Secrets from pipeline files never reach the terminal, whatever the error quotes.
+    std::fprintf(stderr, "sluice: %s\n", RedactSecrets(e.what()).c_str());
     return e.kind() == ErrorKind::kUsage ? kExitUsage : kExitFailed;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "sluice: internal error: %s\n", e.what());
+    std::fprintf(stderr, "sluice: internal error: %s\n", RedactSecrets(e.what()).c_str());
     return kExitFailed;
   }
 }

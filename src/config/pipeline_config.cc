@@ -5,9 +5,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
+#include <cstring>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <set>
+#include <sstream>
 
 #include "config/config_schema.h"
 #include "config/config_validate.h"
@@ -17,9 +21,67 @@
 namespace sluice {
 namespace {
 
+// `${NAME}` is not a plain YAML scalar inside a flow map (`{token: ${TOKEN}}`: the braces are
+// flow indicators), yet that is how dlt users write it. References are swapped for a marker
+// that is plain anywhere before parsing and restored in every scalar after it.
+constexpr const char* kRefOpen = "__SLUICE_REF_OPEN__";
+constexpr const char* kRefClose = "__SLUICE_REF_CLOSE__";
+
+bool IsNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+}
+
+std::string MarkReferences(const std::string& text) {
+  std::string out;
+  size_t pos = 0;
+  for (size_t open = text.find("${"); open != std::string::npos; open = text.find("${", pos)) {
+    size_t end = open + 2;
+    while (end < text.size() && IsNameChar(text[end])) end++;
+    if (end == open + 2 || end >= text.size() || text[end] != '}') {
+      out.append(text, pos, open + 2 - pos);
+      pos = open + 2;
+      continue;
+    }
+    out.append(text, pos, open - pos);
+    out += kRefOpen;
+    out.append(text, open + 2, end - open - 2);
+    out += kRefClose;
+    pos = end + 1;
+  }
+  out.append(text, pos, std::string::npos);
+  return out;
+}
+
+std::string RestoreReferences(std::string s) {
+  for (size_t at = s.find(kRefOpen); at != std::string::npos; at = s.find(kRefOpen, at)) {
+    s.replace(at, std::strlen(kRefOpen), "${");
+    const size_t close = s.find(kRefClose, at);
+    if (close == std::string::npos) break;
+    s.replace(close, std::strlen(kRefClose), "}");
+  }
+  return s;
+}
+
+void RestoreReferences(YAML::Node node) {
+  if (node.IsScalar()) {
+    const std::string& value = node.Scalar();
+    if (value.find(kRefOpen) != std::string::npos) node = RestoreReferences(value);
+  } else if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); i++) RestoreReferences(node[i]);
+  } else if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) RestoreReferences(it->second);
+  }
+}
+
 YAML::Node ParseYamlFile(const std::string& path) {
   try {
-    return YAML::LoadFile(path);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw YAML::BadFile(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    YAML::Node root = YAML::Load(MarkReferences(text.str()));
+    RestoreReferences(root);
+    return root;
   } catch (const YAML::BadFile&) {
     throw UsageError(path + ": cannot read the file");
   } catch (const YAML::Exception& e) {

@@ -68,6 +68,21 @@ TEST_F(Interpolation, EnvironmentThenSecretsFile) {
             "*** *** *** *** https://api.example.com/ eu-1");
 }
 
+// The (and dlt's) spelling: a reference inside a flow map, where YAML would otherwise
+// read its braces as the map's end.
+TEST_F(Interpolation, ReferencesInsideFlowMapsNeedNoQuotes) {
+  ConfigDir dir;
+  setenv("SLUICE_TEST_FLOW_TOKEN", "flow-token-value", 1);
+  const PipelineConfig c = LoadPipelineConfig(
+      dir.Write("p.yaml",
+                "pipeline: p\nsources:\n  - type: rest_api\n    client: {base_url: "
+                "'https://x.test', auth: {type: bearer, token: ${SLUICE_TEST_FLOW_TOKEN}}}\n"
+                "    resources: [{name: r, endpoint: {path: '/a/${SLUICE_TEST_FLOW_TOKEN}'}}]\n"),
+      "");
+  EXPECT_EQ(c.sources.at(0).client.auth.token, "flow-token-value");
+  EXPECT_EQ(c.sources.at(0).resources.at(0).endpoint.path, "/a/flow-token-value");
+}
+
 TEST_F(Interpolation, UnsetVariableNamesItAndTheKey) {
   ConfigDir dir;
   setenv("SLUICE_TEST_BASE_URL", "https://api.example.com/", 1);

@@ -124,6 +124,9 @@ Attempt Perform(const HttpRequest& request, const HttpOptions& options) {
                    static_cast<long>(options.connect_timeout.count() * 1000));
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_bytes);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.low_speed_time.count()));
+  if (options.timeout.count() > 0) {
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
+  }
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
   if (!options.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str());
@@ -193,8 +196,8 @@ Attempt Perform(const HttpRequest& request, const HttpOptions& options) {
 
 std::chrono::milliseconds Backoff(const HttpOptions& options, int attempt) {
   // Full jitter: uniform in [0, min(max, base * 2^attempt)] spreads clients that failed together.
-  const int64_t cap = std::min<int64_t>(options.backoff_max.count(),
-                                        options.backoff_base.count() << std::min(attempt, 20));
+  const int64_t cap = std::min<int64_t>(options.backoff_max.count(), options.backoff_base.count()
+                                                                         << std::min(attempt, 20));
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::uniform_int_distribution<int64_t> dist(0, std::max<int64_t>(cap, 0));
   return std::chrono::milliseconds(dist(rng));
@@ -240,6 +243,35 @@ int64_t HttpClient::ParseRetryAfter(const std::string& value, int64_t now_epoch_
   return std::max<int64_t>(0, static_cast<int64_t>(timegm(&tm)) - now_epoch_seconds);
 }
 
+int64_t HttpClient::ParseRateLimitReset(const std::string& value, int64_t now_epoch_seconds) {
+  const std::string v = Trim(value);
+  if (v.empty() || v.size() > 12 ||
+      !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return -1;
+  }
+  const int64_t n = std::stoll(v);
+  // GitHub and most others send an epoch time; some send the seconds left.
+  if (n > 1000000000) return std::max<int64_t>(0, n - now_epoch_seconds);
+  return n;
+}
+
+int64_t HttpClient::ServerWaitSeconds(const HttpResponse& response, int64_t now_epoch_seconds) {
+  if (const std::string retry_after = response.Header("retry-after"); !retry_after.empty()) {
+    return ParseRetryAfter(retry_after, now_epoch_seconds);
+  }
+  if (response.status != 429 && response.status != 503) return -1;
+  if (const std::string reset = response.Header("x-ratelimit-reset"); !reset.empty()) {
+    return ParseRateLimitReset(reset, now_epoch_seconds);
+  }
+  // The IETF draft's RateLimit-Reset is always delta seconds.
+  const std::string reset = Trim(response.Header("ratelimit-reset"));
+  if (reset.empty() || reset.size() > 9 ||
+      !std::all_of(reset.begin(), reset.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return -1;
+  }
+  return std::stoll(reset);
+}
+
 HttpResponse HttpClient::Send(HttpRequest request) const {
   const HttpHeaders unsigned_headers = request.headers;
   std::string last_error;
@@ -252,16 +284,24 @@ HttpResponse HttpClient::Send(HttpRequest request) const {
     if (result.code != CURLE_OK) {
       last_error = result.curl_error;
       if (!IsRetriableCurlError(result.code)) {
-        throw Error(ErrorKind::kIo, request.method + " " + UrlForDisplay(request.url) +
-                                        " failed: " + last_error);
+        throw Error(ErrorKind::kIo,
+                    request.method + " " + UrlForDisplay(request.url) + " failed: " + last_error);
       }
     } else if (IsRetriableStatus(result.response.status)) {
       last_error = "HTTP " + std::to_string(result.response.status);
-      const int64_t retry_after = ParseRetryAfter(result.response.Header("retry-after"),
-                                                  static_cast<int64_t>(::time(nullptr)));
-      // Honor the server's wait (bounded, so a hostile value cannot park a load for days).
-      if (retry_after >= 0) {
-        wait = std::max(wait, std::chrono::milliseconds(std::min<int64_t>(retry_after, 300) * 1000));
+      const int64_t server_wait =
+          ServerWaitSeconds(result.response, static_cast<int64_t>(::time(nullptr)));
+      // Honor the server's wait, bounded so a hostile or far-off reset cannot park a load.
+      if (server_wait > options_.max_server_wait.count()) {
+        throw Error(ErrorKind::kIo,
+                    request.method + " " + UrlForDisplay(request.url) + ": HTTP " +
+                        std::to_string(result.response.status) + " asks to wait " +
+                        std::to_string(server_wait) + " s before retrying, more than the " +
+                        std::to_string(options_.max_server_wait.count()) + " s allowed",
+                    /*retriable=*/true);
+      }
+      if (server_wait >= 0) {
+        wait = std::max(wait, std::chrono::milliseconds(server_wait * 1000));
       }
     } else {
       return std::move(result.response);
@@ -280,7 +320,8 @@ std::string UriEncode(const std::string& s, bool keep_slash) {
   std::string out;
   out.reserve(s.size() * 3);
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slash && c == '/')) {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -297,7 +338,8 @@ std::string UrlForDisplay(const std::string& url) {
   if (const size_t scheme_end = out.find("://"); scheme_end != std::string::npos) {
     const size_t authority = scheme_end + 3;
     const size_t at = out.find('@', authority);
-    if (at != std::string::npos && at < out.find('/', authority)) out.erase(authority, at + 1 - authority);
+    if (at != std::string::npos && at < out.find('/', authority))
+      out.erase(authority, at + 1 - authority);
   }
   return out;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // A blocking HTTP(S) client on libcurl that every remote backend shares. It owns what all of
 // them need to get right once: retries with exponential backoff and full jitter on 5xx, 429,
-// timeouts and dropped connections, honoring Retry-After; detection of truncated bodies (a
+// timeouts and dropped connections, honoring Retry-After (and X-RateLimit-Reset on 429/503);
+// detection of truncated bodies (a
 // response shorter than its Content-Length is retried, never returned); TLS verification on by
 // default; connection reuse (one curl handle per thread).
 #include <chrono>
@@ -14,15 +15,20 @@
 namespace sluice {
 
 struct HttpOptions {
-  bool verify_tls = true;   // off only for local emulators with self-signed certificates
-  std::string ca_file;      // empty: the system's CA bundle
-  int max_attempts = 6;     // first try included
+  bool verify_tls = true;  // off only for local emulators with self-signed certificates
+  std::string ca_file;     // empty: the system's CA bundle
+  int max_attempts = 6;    // first try included
   std::chrono::milliseconds backoff_base{200};
   std::chrono::milliseconds backoff_max{20000};
   std::chrono::seconds connect_timeout{10};
   // A transfer slower than low_speed_bytes per second for low_speed_time is abandoned and retried.
   long low_speed_bytes = 1024;
   std::chrono::seconds low_speed_time{30};
+  // Whole attempt (connect to last byte); a slower attempt is abandoned and retried. 0 = none.
+  std::chrono::milliseconds timeout{0};
+  // Longest wait a server may ask for (Retry-After, X-RateLimit-Reset) before a retry; a longer
+  // one fails the request at once (retriable) instead of parking the load.
+  std::chrono::seconds max_server_wait{120};
   // Reads the environment: SLUICE_HTTP_RETRIES, SLUICE_CA_FILE, SLUICE_INSECURE_TLS=1.
   static HttpOptions FromEnvironment();
 };
@@ -66,6 +72,12 @@ class HttpClient {
   static bool IsRetriableStatus(long status);
   // Seconds from a Retry-After value (delta-seconds or an HTTP-date); -1 if unparsable.
   static int64_t ParseRetryAfter(const std::string& value, int64_t now_epoch_seconds);
+  // Seconds from an X-RateLimit-Reset value: epoch seconds when above 10^9, else delta
+  // seconds; -1 if unparsable.
+  static int64_t ParseRateLimitReset(const std::string& value, int64_t now_epoch_seconds);
+  // How long the server asked a retriable response to wait before the next attempt, in seconds:
+  // Retry-After; on 429/503 without it, X-RateLimit-Reset or RateLimit-Reset (delta); -1 = none.
+  static int64_t ServerWaitSeconds(const HttpResponse& response, int64_t now_epoch_seconds);
 
  private:
   HttpOptions options_;

@@ -3,8 +3,12 @@
 #include "storage/http/http_client.h"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
+#include <atomic>
 #include <chrono>
+#include <ctime>
+#include <thread>
 
 #include "core/error.h"
 #include "storage/http/fault_proxy_test_util.h"
@@ -181,7 +185,8 @@ TEST(HttpClientPolicy, RetryAfterInSecondsOrAsAnHttpDate) {
 TEST(HttpClientPolicy, UrlsArePrintedWithoutTheirQueryString) {
   EXPECT_EQ(UrlForDisplay("https://a.blob.core.windows.net/c/x?sv=1&sig=abc"),
             "https://a.blob.core.windows.net/c/x");
-  EXPECT_EQ(UrlForDisplay("https://user:pw@host.example/a@b.csv?x=1"), "https://host.example/a@b.csv");
+  EXPECT_EQ(UrlForDisplay("https://user:pw@host.example/a@b.csv?x=1"),
+            "https://host.example/a@b.csv");
   EXPECT_EQ(UriEncode("a b/ü~", true), "a%20b/%C3%BC~");
   EXPECT_EQ(UriEncode("a/b", false), "a%2Fb");
 }
@@ -213,6 +218,123 @@ TEST(HttpStorage, StatReadsSizeEtagAndLastModified) {
   EXPECT_GT(info.mtime_ns, 0);
   EXPECT_THROW(storage->List(origin.endpoint() + "/d/"), Error);
   EXPECT_THROW(storage->OpenWrite(origin.endpoint() + "/d/b.csv"), Error);
+}
+
+// A server whose answers the test scripts: `handler` gets the request number (1-based).
+class ScriptedServer {
+ public:
+  explicit ScriptedServer(std::function<void(int, httplib::Response&)> handler)
+      : handler_(std::move(handler)) {
+    server_.set_keep_alive_timeout(1);
+    server_.Get("/.*", [this](const httplib::Request&, httplib::Response& res) {
+      handler_(++requests_, res);
+    });
+    const int port = server_.bind_to_any_port("127.0.0.1");
+    endpoint_ = "http://127.0.0.1:" + std::to_string(port);
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~ScriptedServer() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string endpoint() const { return endpoint_; }
+  int requests() const { return requests_; }
+
+ private:
+  std::function<void(int, httplib::Response&)> handler_;
+  httplib::Server server_;
+  std::thread thread_;
+  std::string endpoint_;
+  std::atomic<int> requests_{0};
+};
+
+HttpResponse WithHeaders(long status, HttpHeaders headers) {
+  HttpResponse r;
+  r.status = status;
+  r.headers = std::move(headers);
+  return r;
+}
+
+TEST(HttpClientPolicy, RateLimitResetIsEpochSecondsOrADelta) {
+  EXPECT_EQ(HttpClient::ParseRateLimitReset("1700000030", 1700000000), 30);
+  EXPECT_EQ(HttpClient::ParseRateLimitReset("1700000000", 1700000030), 0);  // already past
+  EXPECT_EQ(HttpClient::ParseRateLimitReset("45", 1700000000), 45);
+  EXPECT_EQ(HttpClient::ParseRateLimitReset("1.5", 0), -1);
+  EXPECT_EQ(HttpClient::ParseRateLimitReset("", 0), -1);
+}
+
+TEST(HttpClientPolicy, TheServersWaitComesFromRetryAfterElseTheRateLimitResetOn429And503) {
+  const int64_t now = 1700000000;
+  EXPECT_EQ(HttpClient::ServerWaitSeconds(
+                WithHeaders(429, {{"retry-after", "3"}, {"x-ratelimit-reset", "9"}}), now),
+            3);
+  EXPECT_EQ(
+      HttpClient::ServerWaitSeconds(WithHeaders(429, {{"x-ratelimit-reset", "1700000007"}}), now),
+      7);
+  EXPECT_EQ(HttpClient::ServerWaitSeconds(WithHeaders(503, {{"ratelimit-reset", "4"}}), now), 4);
+  // A 500 carrying quota headers is not a rate-limit answer.
+  EXPECT_EQ(HttpClient::ServerWaitSeconds(WithHeaders(500, {{"x-ratelimit-reset", "5"}}), now), -1);
+  EXPECT_EQ(HttpClient::ServerWaitSeconds(WithHeaders(429, {}), now), -1);
+}
+
+TEST(HttpClientRateLimit, A429IsRetriedAfterItsXRateLimitReset) {
+  ScriptedServer server([](int n, httplib::Response& res) {
+    if (n == 1) {
+      res.status = 429;
+      res.set_header("X-RateLimit-Reset", "1");
+      return;
+    }
+    res.set_content("ok", "text/plain");
+  });
+  HttpClient client(FastRetries());
+  HttpRequest r;
+  r.url = server.endpoint() + "/x";
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(client.Send(r).body, "ok");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(950));
+  EXPECT_EQ(server.requests(), 2);
+}
+
+TEST(HttpClientRateLimit, AWaitBeyondTheLimitFailsAtOnceSayingSo) {
+  ScriptedServer server([](int, httplib::Response& res) {
+    res.status = 429;
+    res.set_header("X-RateLimit-Reset", std::to_string(::time(nullptr) + 3600));
+  });
+  HttpOptions options = FastRetries();
+  options.max_server_wait = std::chrono::seconds(60);
+  HttpClient client(options);
+  HttpRequest r;
+  r.url = server.endpoint() + "/x?sig=secret";
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    client.Send(r);
+    FAIL();
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_TRUE(e.retriable());
+    EXPECT_NE(message.find("HTTP 429"), std::string::npos) << message;
+    EXPECT_NE(message.find("60 s allowed"), std::string::npos) << message;
+    EXPECT_EQ(message.find("secret"), std::string::npos) << message;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_EQ(server.requests(), 1);
+}
+
+TEST(HttpClientTimeout, AnAttemptLongerThanTheTotalTimeoutIsAbandonedAndRetried) {
+  ScriptedServer server([](int n, httplib::Response& res) {
+    if (n == 1) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    res.set_content("ok", "text/plain");
+  });
+  HttpOptions options = FastRetries();
+  options.timeout = std::chrono::milliseconds(300);
+  HttpClient client(options);
+  HttpRequest r;
+  r.url = server.endpoint() + "/x";
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(client.Send(r).body, "ok");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1200));
+  EXPECT_EQ(server.requests(), 2);
 }
 
 }  // namespace
