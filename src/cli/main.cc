@@ -16,6 +16,7 @@
 
 #include "cli/run_command.h"
 #include "cli/yaml_config.h"
+#include "config/pipeline_config.h"
 #include "config/secrets.h"
 #include "core/error.h"
 #include "core/identifiers.h"
@@ -28,6 +29,7 @@
 #include "sources/file_fingerprint.h"
 #include "storage/storage.h"
 #include "sources/open_source.h"
+#include "webhook/webhook_service.h"
 
 namespace sluice {
 namespace {
@@ -605,6 +607,14 @@ int main(int argc, char** argv) {
       "run", "Run a pipeline file: REST and GraphQL API sources into a destination");
   AddRunFlags(run, &run_flags);
 
+  // `sluice serve`: a durable, signed webhook receiver (docs/webhooks.md). Exit 0 after SIGTERM
+  // or SIGINT once every spooled event is loaded; 1 if some stay spooled for the next start.
+  std::string serve_config, serve_secrets;
+  CLI::App* serve =
+      app.add_subcommand("serve", "Receive signed webhooks, spool them durably, load them");
+  serve->add_option("CONFIG", serve_config, "Webhook receiver config (YAML)")->required();
+  serve->add_option("--secrets", serve_secrets, "YAML file with values for ${NAME} in CONFIG");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -617,6 +627,7 @@ int main(int argc, char** argv) {
       return RunLoadCommand(load_flags, flags);
     }
     if (*run) return RunPipelineCommand(run_flags);
+    if (*serve) return RunWebhookService(LoadWebhookConfig(serve_config, serve_secrets));
     if (*state) return RunStateCommand(state_action, state_pipeline, state_destination);
     if (schema_flags.source.empty()) throw UsageError("schema needs a SOURCE");
     return RunSchemaCommand(schema_flags, sample_bytes, schema_destination, schema_contract);
