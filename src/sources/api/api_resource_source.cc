@@ -18,18 +18,20 @@
 namespace sluice {
 namespace {
 
-// A fetched page, already reduced to the records to load (one compact JSON object per line).
+// A fetched page: the response body as received (parsed again by a parse worker).
 struct FetchedPage {
   std::string url;
-  std::string data;
+  std::string body;
   uint64_t first_ordinal = 0;  // records of the resource before this page (stable row ids)
   uint64_t stored_bytes = 0;
-  std::vector<RejectedRecord> rejects;
+  const ParentRecord* parent = nullptr;
+  std::vector<RejectedRecord> rejects;  // GraphQL errors (errors: partial)
 };
 
 struct PageMeta {
   std::string url;
   uint64_t first_ordinal = 0;
+  const ParentRecord* parent = nullptr;
   std::vector<RejectedRecord> rejects;
 };
 
@@ -108,6 +110,7 @@ struct ApiResourceSource::Impl {
 
   std::mutex mu;
   std::vector<std::unique_ptr<JsonBatchBuilder>> builders;
+  std::vector<std::unique_ptr<simdjson::dom::parser>> parsers;  // pooled for parse workers
   std::map<uint64_t, PageMeta> meta;
   std::vector<std::vector<ParentRecord>> captured;  // per child
   std::optional<JsonPath> selector;                 // resolved on the first page when automatic
@@ -138,6 +141,14 @@ struct ApiResourceSource::Impl {
     InputFile f;
     f.path = UrlForDisplay(ctx.client->UrlFor(PageRequest{e.path, {}, ""}));
     files.push_back(f);
+  }
+
+  std::unique_ptr<simdjson::dom::parser> TakeParser() {
+    std::lock_guard<std::mutex> lock(mu);
+    if (parsers.empty()) return std::make_unique<simdjson::dom::parser>();
+    auto p = std::move(parsers.back());
+    parsers.pop_back();
+    return p;
   }
 
   size_t Tasks() const { return ctx.parents ? ctx.parents->size() : 1; }
@@ -269,64 +280,81 @@ struct ApiResourceSource::Impl {
       FetchedPage page;
       page.url = url;
       page.stored_bytes = response.body.size();
+      page.parent = parent;
       if (IsGraphql(*ctx.source)) CheckGraphqlErrors(root, url, &page);
       std::vector<simdjson::dom::element> records;
-      Select(root, &records);
-      stats.records += records.size();
+      Select(root, &records, /*count=*/false);
+      const size_t found = records.size();
       {
         std::lock_guard<std::mutex> lock(mu);
         page.first_ordinal = ordinal;
-        ordinal += records.size();
+        ordinal += found;
       }
-      std::vector<std::vector<ParentRecord>> captured_here(ctx.child_fields.size());
-      std::string line;
-      uint64_t index = 0;
-      for (simdjson::dom::element record : records) {
-        index++;
-        if (!shaper.Keep(record)) {
-          stats.filtered++;
-          continue;
-        }
-        line.clear();
-        shaper.Write(record, parent, &line);
-        if (ctx.cursor) {
-          const RecordCursor::Verdict verdict = ctx.cursor->Judge(record, line);
-          if (verdict == RecordCursor::Verdict::kSkip) continue;
-          if (verdict == RecordCursor::Verdict::kNullCursor) {
-            RejectedRecord r;
-            r.table = ctx.table;
-            r.source = url;
-            r.line = index;
-            r.column = ctx.cursor->config().cursor_path;
-            r.raw = line.substr(0, RejectedRecord::kMaxRawBytes);
-            r.reason = "the record has no incremental cursor value at '" +
-                       ctx.cursor->config().cursor_path + "' (on_null: load would load it anyway)";
-            page.rejects.push_back(std::move(r));
-            continue;
-          }
-        }
-        for (size_t i = 0; i < ctx.child_fields.size(); i++) {
-          captured_here[i].push_back(ctx.child_fields[i]->Extract(record));
-        }
-        if (ctx.emit_rows) {
-          page.data += line;
-          page.data += '\n';
-        }
-      }
-      if (!ctx.child_fields.empty()) {
-        std::lock_guard<std::mutex> lock(mu);
-        for (size_t i = 0; i < captured_here.size(); i++) {
-          for (auto& c : captured_here[i]) captured[i].push_back(std::move(c));
-        }
-      }
-      if (!page.data.empty() || !page.rejects.empty()) {
+      // The records are shaped and flattened by the parse workers, in parallel: this thread
+      // only walks the pages.
+      const bool more = pages->Next(response, root, found, &request);
+      if (found || !page.rejects.empty()) {
+        page.body = std::move(response.body);
         if (!queue.Push(std::move(page))) return;
       }
-      if (!pages->Next(response, root, records.size(), &request)) return;
+      if (!more) return;
     }
   }
 
-  void Select(simdjson::dom::element root, std::vector<simdjson::dom::element>* out) {
+  // Shapes one page's records into lines of compact JSON (filters, cursor, columns, parent
+  // fields), capturing what child resources need. Runs on parse workers.
+  void ShapePage(simdjson::dom::element root, PageMeta& meta, std::string* data,
+                 std::vector<std::pair<size_t, uint64_t>>* lines,  // end offset, record index
+                 std::vector<RejectedRecord>* rejects) {
+    std::vector<simdjson::dom::element> records;
+    Select(root, &records, /*count=*/true);
+    stats.records += records.size();
+    std::vector<std::vector<ParentRecord>> captured_here(ctx.child_fields.size());
+    std::string line;
+    uint64_t index = 0;
+    for (simdjson::dom::element record : records) {
+      index++;
+      if (!shaper.Keep(record)) {
+        stats.filtered++;
+        continue;
+      }
+      line.clear();
+      shaper.Write(record, meta.parent, &line);
+      if (ctx.cursor) {
+        const RecordCursor::Verdict verdict = ctx.cursor->Judge(record, line);
+        if (verdict == RecordCursor::Verdict::kSkip) continue;
+        if (verdict == RecordCursor::Verdict::kNullCursor) {
+          RejectedRecord r;
+          r.table = ctx.table;
+          r.source = meta.url;
+          r.line = index;
+          r.column = ctx.cursor->config().cursor_path;
+          r.raw = line.substr(0, RejectedRecord::kMaxRawBytes);
+          r.reason = "the record has no incremental cursor value at '" +
+                     ctx.cursor->config().cursor_path + "' (on_null: load would load it anyway)";
+          rejects->push_back(std::move(r));
+          continue;
+        }
+      }
+      for (size_t i = 0; i < ctx.child_fields.size(); i++) {
+        captured_here[i].push_back(ctx.child_fields[i]->Extract(record));
+      }
+      if (ctx.emit_rows) {
+        data->append(line);
+        lines->emplace_back(data->size(), index);
+        data->push_back('\n');
+      }
+    }
+    if (!ctx.child_fields.empty()) {
+      std::lock_guard<std::mutex> lock(mu);
+      for (size_t i = 0; i < captured_here.size(); i++) {
+        for (auto& c : captured_here[i]) captured[i].push_back(std::move(c));
+      }
+    }
+  }
+
+  // The page's records (null entries skipped; counted as filtered when `count`).
+  void Select(simdjson::dom::element root, std::vector<simdjson::dom::element>* out, bool count) {
     const JsonPath* path;
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -341,8 +369,7 @@ struct ApiResourceSource::Impl {
       // in `errors`); it is counted as filtered, not loaded as an empty row.
       for (auto item : items) {
         if (item.is_null()) {
-          stats.records++;
-          stats.filtered++;
+          if (count) stats.records++, stats.filtered++;
         } else {
           out->push_back(item);
         }
@@ -351,8 +378,7 @@ struct ApiResourceSource::Impl {
     }
     for (auto f : found) {
       if (f.is_null()) {
-        stats.records++;
-        stats.filtered++;
+        if (count) stats.records++, stats.filtered++;
       } else {
         out->push_back(f);
       }
@@ -433,11 +459,11 @@ bool ApiResourceSource::ReadChunk(RawChunk* chunk) {
   chunk->first_in_file = chunk->sequence == 0;
   chunk->byte_offset = 0;
   chunk->stored_bytes = page->stored_bytes;
-  chunk->data = std::move(page->data);
+  chunk->data = std::move(page->body);
   chunk->data.reserve(chunk->data.size() + kChunkPadding);
   std::lock_guard<std::mutex> lock(s.mu);
   s.meta[chunk->sequence] =
-      PageMeta{std::move(page->url), page->first_ordinal, std::move(page->rejects)};
+      PageMeta{std::move(page->url), page->first_ordinal, page->parent, std::move(page->rejects)};
   return true;
 }
 
@@ -463,26 +489,28 @@ ParsedChunk ApiResourceSource::ParseChunk(RawChunk chunk) {
     }
   }
   if (!builder) builder = std::make_unique<JsonBatchBuilder>(&s.flattener);
-  if (chunk.data.capacity() - chunk.data.size() < kChunkPadding) {
-    chunk.data.reserve(chunk.data.size() + kChunkPadding);
+  std::unique_ptr<simdjson::dom::parser> parser = s.TakeParser();
+  simdjson::dom::element root;
+  if (parser->parse(chunk.data).get(root) != simdjson::SUCCESS) {
+    throw Error(ErrorKind::kInternal, "a page that parsed once no longer parses: " + meta.url);
   }
-  const std::string_view data = chunk.data;
+  std::string data;
+  std::vector<std::pair<size_t, uint64_t>> lines;
+  s.ShapePage(root, meta, &data, &lines, &out.rejects);
+  data.reserve(data.size() + kJsonPadding);
   std::string error;
-  uint64_t index = 0;
-  for (size_t begin = 0; begin < data.size();) {
-    size_t end = data.find('\n', begin);
-    if (end == std::string_view::npos) end = data.size();
-    const std::string_view doc = data.substr(begin, end - begin);
-    if (!builder->Add(doc, meta.url, meta.first_ordinal + index, index + 1, &error)) {
+  size_t begin = 0;
+  for (const auto& [end, index] : lines) {
+    const std::string_view doc(data.data() + begin, end - begin);
+    if (!builder->Add(doc, meta.url, meta.first_ordinal + index - 1, index, &error)) {
       RejectedRecord r;
       r.table = s.ctx.table;
       r.source = meta.url;
-      r.line = index + 1;
+      r.line = index;
       r.raw = std::string(doc.substr(0, RejectedRecord::kMaxRawBytes));
       r.reason = error;
       out.rejects.push_back(std::move(r));
     }
-    index++;
     begin = end + 1;
   }
   out.batches = builder->Finish();
@@ -490,6 +518,7 @@ ParsedChunk ApiResourceSource::ParseChunk(RawChunk chunk) {
   {
     std::lock_guard<std::mutex> lock(s.mu);
     s.builders.push_back(std::move(builder));
+    s.parsers.push_back(std::move(parser));
   }
   return out;
 }
