@@ -414,6 +414,65 @@ TEST_F(RunPipeline, APageThatKeepsFailingFailsTheResourceWithoutMovingItsCursor)
   EXPECT_EQ(Ids(), Expected(30));
 }
 
+TEST_F(RunPipeline, AnApiThatIgnoresThePagingParameterIsStoppedAtTheSecondPage) {
+  // The server pages by `offset`; the config says `skip`, so every answer is the first page.
+  Pipeline(
+      "  - type: rest_api\n    client: {base_url: '{BASE}', paginator: {type: offset, "
+      "limit: 10, offset_param: skip}}\n"
+      "    resources: [{name: items, endpoint: /items/offset}]\n");
+  const CommandResult r = Run();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("the API returned the same page as for the previous request"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(api_.data_requests(), 2);
+}
+
+TEST_F(RunPipeline, ParentsStillPendingAreNotFetchedTwiceWhenCapturedAgain) {
+  api_.set_records(4);
+  api_.set_page_size(2);
+  // The parent is not incremental: every run captures all parents again.
+  Pipeline(R"(  - type: rest_api
+    client: {base_url: '{BASE}', max_attempts: 1, max_concurrency: 1}
+    resources:
+      - name: parents
+        primary_key: id
+        write_disposition: merge
+        endpoint: {path: /items/single, paginator: single_page}
+      - name: children
+        endpoint:
+          path: /items/page
+          paginator: single_page
+          params: {page: {type: resolve, resource: parents, field: id}}
+)");
+  api_.set_fail_every(3);  // a child page fails: the children stay pending
+  CommandResult r = Run();
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  api_.set_fail_every(0);
+  api_.ClearLog();
+  r = Run();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int child_requests = 0;
+  for (const auto& l : api_.log()) child_requests += l.path == "/items/page";
+  EXPECT_EQ(child_requests, 4);  // each parent once, not once per capture
+  EXPECT_EQ(Scalar("SELECT count(*) || ' ' || count(DISTINCT id) FROM children"), "4 4");
+}
+
+TEST_F(RunPipeline, ConfigurationsThatCannotRunAreRefusedBeforeAnythingLoads) {
+  Pipeline(R"(  - type: rest_api
+    client: {base_url: '{BASE}'}
+    resources:
+      - {name: items, endpoint: /items/single}
+      - {name: broken, endpoint: /items/single, write_disposition: merge}
+)");
+  const CommandResult r = Run();
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("resource 'broken': write_disposition merge needs a primary_key"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(api_.data_requests(), 0);
+}
+
 // A GraphQL API that answers with an `errors` array next to partial data.
 class GraphqlErrors : public ::testing::Test {
  protected:

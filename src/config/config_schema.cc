@@ -96,7 +96,9 @@ SchemaNode AuthNode() {
                {Required(Secret(String("token", "", "The bearer token (redacted in messages)")))}},
               {"api_key",
                "A key sent as a header or query parameter",
-               {String("name", "X-API-Key", "Header or query parameter name"),
+               {String(
+                    "name", "\"\"",
+                    "Header or query parameter name; \"\" = X-API-Key (header), api_key (query)"),
                 Required(Secret(String("api_key", "", "The key (redacted in messages)"))),
                 Enum("location", {"header", "query"}, "header", "Where the key is sent")}},
               {"http_basic", "HTTP basic authentication", basic},
@@ -167,7 +169,7 @@ SchemaNode PaginatorNode() {
               {"relay",
                "GraphQL connections: `pageInfo { hasNextPage endCursor }`",
                {String("page_info_path", "pageInfo",
-                       "Where pageInfo is, relative to the parent of the data_selector's target"),
+                       "Path from the response root to pageInfo; a bare name is searched anywhere"),
                 String("cursor_variable", "after", "Query variable the end cursor is sent as"),
                 max_pages}},
           },
@@ -254,7 +256,7 @@ SchemaNode EndpointNode() {
                      "Appended to base_url (or an absolute URL); `{name}` placeholders are filled "
                      "by resolve params"),
               Enum("method", {"GET", "POST"}, "GET", "HTTP method (GraphQL sources: POST)"),
-              ParamsNode(),
+              Secret(ParamsNode()),
               Key("json", Kind::kAny, "", "Request body, sent as JSON"),
               String("data_selector", "\"\"", "Path to the records in the response; \"\" = auto"),
               PaginatorNode(),

@@ -164,7 +164,7 @@ AuthConfig ReadAuth(const Fields& f) {
   if (type == "http_basic" || type == "basic") a.type = AuthConfig::Type::kBasic;
   if (type == "oauth2_client_credentials") a.type = AuthConfig::Type::kOAuth2ClientCredentials;
   f.Read("token", &a.token);
-  a.name = "X-API-Key";
+  // "" = by location: header X-API-Key, query parameter api_key (api/api_auth.cc).
   f.Read("name", &a.name);
   f.Read("api_key", &a.api_key);
   std::string location;

@@ -262,7 +262,7 @@ sources:
   EXPECT_EQ(bearer.token, "tok-1234");
   const AuthConfig& header = c.sources[1].client.auth;
   EXPECT_EQ(header.type, T::kApiKey);
-  EXPECT_EQ(header.name, "X-API-Key");
+  EXPECT_EQ(header.name, "");  // the client picks X-API-Key for a header, api_key for a query
   EXPECT_EQ(header.api_key, "key-1234");
   EXPECT_EQ(header.location, AuthConfig::Location::kHeader);
   const AuthConfig& query = c.sources[2].client.auth;

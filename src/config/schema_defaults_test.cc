@@ -76,7 +76,7 @@ TEST(SchemaDefaults, PipelineFile) {
   ExpectDefault(root, at(client, "backoff_max_s"), c.backoff_max_s);
 
   const std::vector<std::string> auth = at(client, "auth");
-  ExpectDefault(root, at(auth, "name"), std::string("X-API-Key"));  // api_key only; "" otherwise
+  ExpectDefault(root, at(auth, "name"), AuthConfig().name);  // "" = chosen by location
   ExpectDefault(root, at(auth, "location"), std::string("header"));
   ExpectDefault(root, at(auth, "client_auth"), std::string("basic"));
 

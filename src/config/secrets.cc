@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "storage/http/http_client.h"
 
 namespace sluice {
 namespace {
@@ -29,6 +30,10 @@ Registry& GetRegistry() {
 
 void RegisterSecret(const std::string& value) {
   if (value.empty()) return;
+  // URLs carry secrets percent-encoded (a base64 key's + / =): redact that spelling too.
+  if (const std::string encoded = UriEncode(value, false); encoded != value) {
+    RegisterSecret(encoded);
+  }
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mu);
   if (!r.all.insert(value).second || value.size() < kMinRedactedLength) return;

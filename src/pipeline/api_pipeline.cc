@@ -14,6 +14,7 @@
 #include "pipeline/runner.h"
 #include "schema/schema_contract.h"
 #include "sources/api/api_resource_source.h"
+#include "sources/api/record_cursor.h"
 #include "storage/storage.h"
 
 namespace sluice {
@@ -114,6 +115,67 @@ StoredState ReadStoredState(Destination& destination, const std::string& pipelin
   return state;
 }
 
+// One entry per distinct set of resolved values (a parent seen twice, e.g. still pending from a
+// failed child run and captured again): the latest capture wins, in first-seen order.
+std::vector<ParentRecord> WithoutRepeats(std::vector<ParentRecord> records) {
+  std::map<std::string, size_t> slot;
+  std::vector<ParentRecord> out;
+  for (auto& r : records) {
+    std::string key;
+    for (const auto& [name, value] : r.resolved) key += name + '\x1f' + value + '\x1e';
+    auto [it, inserted] = slot.emplace(key, out.size());
+    if (inserted) {
+      out.push_back(std::move(r));
+    } else {
+      out[it->second] = std::move(r);
+    }
+  }
+  return out;
+}
+
+// Everything about a resource that can be refused before anything loads (exit code 2, no
+// resource half-run): dispositions, keys, cursor settings, GraphQL endpoint keys.
+void CheckResources(const ApiSourceConfig& source) {
+  std::map<std::string, const ResourceConfig*> by_name;
+  for (const auto& r : source.resources) by_name[r.name] = &r;
+  for (const auto& r : source.resources) {
+    const LoadPlan plan = PlanFor(r, "check");
+    if (r.incremental) {
+      RecordCursor::ValidateLag(r.incremental->lag);
+      JsonPath::Parse(r.incremental->cursor_path);
+    }
+    if (source.type == ApiSourceConfig::Type::kGraphql &&
+        (!r.endpoint.json_body.empty() || r.endpoint.method != "POST")) {
+      throw UsageError("resource '" + r.name +
+                       "': GraphQL requests are POSTs built from the source's query and "
+                       "variables; endpoint.json and endpoint.method do not apply");
+    }
+    const PaginatorConfig& pages =
+        r.endpoint.paginator ? *r.endpoint.paginator : source.client.paginator;
+    if (source.type == ApiSourceConfig::Type::kRestApi &&
+        pages.type == PaginatorConfig::Type::kCursor && !pages.cursor_body_path.empty() &&
+        r.endpoint.method != "POST") {
+      throw UsageError("resource '" + r.name +
+                       "': a cursor sent in the JSON body (cursor_body_path) needs method POST");
+    }
+    // A child of an incremental parent sees only the new parents' children each run: replacing
+    // its table with them would drop everything else.
+    if (plan.mode == WriteMode::kReplace) {
+      for (const ResourceConfig* a = by_name.count(r.parent) ? by_name[r.parent] : nullptr; a;
+           a = by_name.count(a->parent) ? by_name[a->parent] : nullptr) {
+        if (a->incremental) {
+          throw UsageError("resource '" + r.name +
+                           "': write_disposition replace under the "
+                           "incremental resource '" +
+                           a->name +
+                           "' would keep only the children of its new records; use append or "
+                           "merge");
+        }
+      }
+    }
+  }
+}
+
 class PipelineRun {
  public:
   PipelineRun(const PipelineConfig& config, const ApiRunOptions& options)
@@ -122,6 +184,7 @@ class PipelineRun {
   std::vector<ResourceRun> Run() {
     std::vector<ResourceRun> runs;
     std::set<std::string> wanted = Wanted();
+    for (const auto& source : config_.sources) CheckResources(source);
     for (size_t s = 0; s < config_.sources.size(); s++) {
       const ApiSourceConfig& source = config_.sources[s];
       const std::string source_name = SourceName(source, s, config_.sources.size());
@@ -220,6 +283,10 @@ class PipelineRun {
       context.cursor = cursor.get();
       context.parents = r.parent.empty() ? nullptr : &parents;
       for (const auto& e : extractors) context.child_fields.push_back(e.get());
+      for (const ResourceConfig* c : children) {
+        context.child_tables.push_back(NormalizeIdentifier(c->table.empty() ? c->name : c->table));
+      }
+      if (plan.primary_key.empty()) context.id_salt = plan.load_id;
       context.emit_rows = r.selected;
       ApiResourceSource api(std::move(context));
       report.source = api.files().front().path;
@@ -249,6 +316,7 @@ class PipelineRun {
             pending = ParentRecordsFromJson(*earlier);
           }
           for (auto& p : api.TakeCaptured(i)) pending.push_back(std::move(p));
+          pending = WithoutRepeats(std::move(pending));
           state.push_back({config_.pipeline, child_resource, kPendingParentsKey,
                            pending.empty() ? "" : ParentRecordsToJson(pending), "", ""});
         }

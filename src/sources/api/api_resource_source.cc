@@ -1,5 +1,7 @@
 #include "sources/api/api_resource_source.h"
 
+#include <xxhash.h>
+
 #include <exception>
 #include <map>
 #include <mutex>
@@ -12,6 +14,7 @@
 #include "core/bounded_queue.h"
 #include "core/error.h"
 #include "core/json_string.h"
+#include "core/value_parse.h"
 #include "normalize/json_flattener.h"
 #include "normalize/json_syntax.h"
 
@@ -46,6 +49,11 @@ std::string Replace(std::string text, const std::string& from, const std::string
   return text;
 }
 
+// A key the JSONPath subset can quote as ['key'].
+bool PlainKey(std::string_view key) {
+  return key.find_first_of("'\\") == std::string_view::npos;
+}
+
 // Where the records are when the config does not say: a top-level array; else the first of the
 // usual wrapper keys holding an array; else the first array of objects; else the object itself.
 // GraphQL: the first connection under `data` (nodes, or edges[*].node).
@@ -66,6 +74,7 @@ std::string AutoSelector(simdjson::dom::element root, bool graphql) {
       simdjson::dom::object obj = at.get_object().value_unsafe();
       if (obj.size() != 1) break;
       auto field = *obj.begin();
+      if (!PlainKey(field.key)) break;
       prefix += "['" + std::string(field.key) + "']";
       at = field.value;
     }
@@ -88,7 +97,7 @@ std::string AutoSelector(simdjson::dom::element root, bool graphql) {
   }
   const simdjson::dom::object fields = at.get_object().value_unsafe();
   for (auto field : fields) {
-    if (!field.value.is_array()) continue;
+    if (!field.value.is_array() || !PlainKey(field.key)) continue;
     simdjson::dom::array items = field.value.get_array().value_unsafe();
     if (items.size() && (*items.begin()).is_object()) {
       return "$['" + std::string(field.key) + "']";
@@ -194,14 +203,14 @@ struct ApiResourceSource::Impl {
     std::map<std::string, std::string> variables = ctx.source->graphql_variables;
     for (const auto& [name, value] : e.params) r.SetParam(name, value);
     if (parent) {
-      for (const auto& [name, value] : parent->resolved) {
+      for (size_t i = 0; i < parent->resolved.size(); i++) {
+        const auto& [name, value] = parent->resolved[i];
         const std::string placeholder = "{" + name + "}";
         if (r.url.find(placeholder) != std::string::npos) {
           r.url = Replace(r.url, placeholder, UriEncode(value, false));
         } else if (graphql) {
-          std::string json;
-          AppendJsonString(value, &json);
-          variables[name] = json;
+          // As the parent had it: a number stays a number for an Int variable.
+          variables[name] = i < parent->resolved_json.size() ? parent->resolved_json[i] : "null";
         } else {
           r.SetParam(name, value);
         }
@@ -209,18 +218,23 @@ struct ApiResourceSource::Impl {
     }
     if (ctx.cursor) {
       const IncrementalConfig& inc = ctx.cursor->config();
-      auto send = [&](const std::string& name, const std::string& value) {
+      auto send = [&](const std::string& name, const std::string& value, bool number) {
         if (name.empty() || value.empty()) return;
         if (graphql) {
           std::string json;
-          AppendJsonString(value, &json);
+          if (number) {
+            json = value;
+          } else {
+            AppendJsonString(value, &json);
+          }
           variables[name] = json;
         } else {
           r.SetParam(name, value);
         }
       };
-      send(inc.param, ctx.cursor->StartValue());
-      send(inc.end_param, inc.end_value);
+      send(inc.param, ctx.cursor->StartValue(), ctx.cursor->StartIsNumber());
+      double unused;
+      send(inc.end_param, inc.end_value, ParseDouble(inc.end_value, &unused));
     }
     if (graphql) {
       std::string body = "{\"query\":";
@@ -252,6 +266,7 @@ struct ApiResourceSource::Impl {
     std::unique_ptr<Paginator> pages = MakePaginator(paginator, ctx.source->client.base_url);
     pages->Init(&request);
     std::set<std::string> seen;
+    uint64_t last_digest = 0;
     for (;;) {
       if (cancelled) return;
       const std::string url = RedactSecrets(ctx.client->UrlFor(request));
@@ -293,6 +308,16 @@ struct ApiResourceSource::Impl {
       // The records are shaped and flattened by the parse workers, in parallel: this thread
       // only walks the pages.
       const bool more = pages->Next(response, root, found, &request);
+      // An API that ignores the offset or page parameter returns the same full page forever,
+      // each request looking new: two identical pages in a row end the resource.
+      const uint64_t digest = XXH3_64bits(response.body.data(), response.body.size());
+      if (found && digest == last_digest) {
+        throw InputError(method + " " + url +
+                         ": the API returned the same page as for the previous request; its "
+                         "paging parameter is probably ignored (check the paginator's "
+                         "parameter names); stopping instead of loading it again");
+      }
+      last_digest = digest;
       if (found || !page.rejects.empty()) {
         page.body = std::move(response.body);
         if (!queue.Push(std::move(page))) return;
@@ -337,7 +362,20 @@ struct ApiResourceSource::Impl {
         }
       }
       for (size_t i = 0; i < ctx.child_fields.size(); i++) {
-        captured_here[i].push_back(ctx.child_fields[i]->Extract(record));
+        ParentRecord p;
+        std::string error;
+        if (ctx.child_fields[i]->Extract(record, &p, &error)) {
+          captured_here[i].push_back(std::move(p));
+        } else {
+          // The record itself loads; only its children cannot be fetched: say so per child.
+          RejectedRecord r;
+          r.table = i < ctx.child_tables.size() ? ctx.child_tables[i] : ctx.table;
+          r.source = meta.url;
+          r.line = index;
+          r.raw = line.substr(0, RejectedRecord::kMaxRawBytes);
+          r.reason = error;
+          rejects->push_back(std::move(r));
+        }
       }
       if (ctx.emit_rows) {
         data->append(line);
@@ -355,11 +393,21 @@ struct ApiResourceSource::Impl {
 
   // The page's records (null entries skipped; counted as filtered when `count`).
   void Select(simdjson::dom::element root, std::vector<simdjson::dom::element>* out, bool count) {
+    std::optional<JsonPath> fallback;
     const JsonPath* path;
     {
       std::lock_guard<std::mutex> lock(mu);
-      if (!selector) selector = JsonPath::Parse(AutoSelector(root, IsGraphql(*ctx.source)));
-      path = &*selector;
+      if (!selector) {
+        // Only a found wrapper is kept for later pages: a degenerate first page (no array)
+        // must not make every later page load as one row.
+        const std::string chosen = AutoSelector(root, IsGraphql(*ctx.source));
+        if (chosen != "$" || root.is_array()) {
+          selector = JsonPath::Parse(chosen);
+        } else {
+          fallback = JsonPath::Parse(chosen);
+        }
+      }
+      path = selector ? &*selector : &*fallback;
     }
     std::vector<simdjson::dom::element> found;
     path->Select(root, &found);
@@ -499,10 +547,11 @@ ParsedChunk ApiResourceSource::ParseChunk(RawChunk chunk) {
   s.ShapePage(root, meta, &data, &lines, &out.rejects);
   data.reserve(data.size() + kJsonPadding);
   std::string error;
+  const std::string id_source = meta.url + "#" + s.ctx.id_salt;
   size_t begin = 0;
   for (const auto& [end, index] : lines) {
     const std::string_view doc(data.data() + begin, end - begin);
-    if (!builder->Add(doc, meta.url, meta.first_ordinal + index - 1, index, &error)) {
+    if (!builder->Add(doc, id_source, meta.first_ordinal + index - 1, index, &error)) {
       RejectedRecord r;
       r.table = s.ctx.table;
       r.source = meta.url;

@@ -31,6 +31,10 @@ struct ApiResourceContext {
   const std::vector<ParentRecord>* parents = nullptr;
   // Parent resource: per child, the fields it needs are extracted from every loaded record.
   std::vector<const ParentFieldExtractor*> child_fields;
+  std::vector<std::string> child_tables;  // per child: the table its rejects are recorded for
+  // Mixed into the row ids of records without a primary key, so two runs' rows never share
+  // ids (the load id).
+  std::string id_salt;
   bool emit_rows = true;  // false: the resource only feeds its children
 };
 

@@ -43,7 +43,7 @@ int64_t LagMicros(const std::string& lag) {
         break;
     }
   }
-  if (!ParseDouble(number, &n) || n < 0 || !std::isfinite(n)) {
+  if (!ParseDouble(number, &n) || n < 0 || !std::isfinite(n) || n * unit > 1e17) {
     throw UsageError("incremental lag '" + lag +
                      "' is not a duration (a number of seconds, or 90s, 15m, 2h, 3d)");
   }
@@ -86,6 +86,7 @@ RecordCursor::Value RecordCursor::FromJson(simdjson::dom::element value) {
     case simdjson::dom::element_type::DOUBLE: {
       Value v;
       v.kind = Value::Kind::kNumber;
+      v.json_number = true;
       v.number = value.get_double().value_unsafe();
       v.text = JsonScalarText(value);
       return v;
@@ -150,14 +151,14 @@ RecordCursor::RecordCursor(IncrementalConfig config, std::vector<std::string> pr
     : config_(std::move(config)), path_(JsonPath::Parse(config_.cursor_path)) {
   if (config_.cursor_path.empty()) throw UsageError("incremental needs a cursor_path");
   for (const auto& k : primary_key) key_paths_.push_back(JsonPath::Parse(k));
-  if (!stored.empty()) {
+  ValidateLag(config_.lag);
+  // A backfill window (end value) starts at the initial value whatever an earlier run stored.
+  if (!stored.empty() && config_.end_value.empty()) {
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
     if (parser.parse(stored).get(doc) == simdjson::SUCCESS && doc.is_object()) {
-      std::string_view last;
-      if (doc["last_value"].get_string().get(last) == simdjson::SUCCESS) {
-        last_ = FromText(std::string(last));
-      }
+      simdjson::dom::element last;
+      if (doc["last_value"].get(last) == simdjson::SUCCESS) last_ = FromJson(last);
       simdjson::dom::array keys;
       if (doc["boundary_keys"].get_array().get(keys) == simdjson::SUCCESS) {
         for (auto k : keys) {
@@ -171,10 +172,16 @@ RecordCursor::RecordCursor(IncrementalConfig config, std::vector<std::string> pr
   if (last_.kind != Value::Kind::kNone) {
     start_ = Minus(last_, config_.lag);
     start_text_ = config_.lag.empty() ? last_.text : start_.text;
+    start_number_ = last_.json_number;
   } else if (!config_.initial_value.empty()) {
     start_ = FromText(config_.initial_value);
     start_text_ = config_.initial_value;
+    start_number_ = true;  // a numeric initial value is meant as a number
   }
+}
+
+void RecordCursor::ValidateLag(const std::string& lag) {
+  if (!lag.empty()) LagMicros(lag);
 }
 
 std::string RecordCursor::KeyOf(simdjson::dom::element record, std::string_view record_json) const {
@@ -234,7 +241,11 @@ std::string RecordCursor::StateJson() const {
   std::set<std::string> keys = max_keys_;
   if (c == 0) keys.insert(boundary_keys_.begin(), boundary_keys_.end());
   std::string out = "{\"last_value\":";
-  AppendJsonString(max_.text, &out);
+  if (max_.json_number) {
+    out += max_.text;  // kept a number, so the next run can send it as one
+  } else {
+    AppendJsonString(max_.text, &out);
+  }
   out += ",\"boundary_keys\":[";
   bool first = true;
   for (const auto& k : keys) {

@@ -8,8 +8,8 @@
 //   API sent more than asked;
 // - records carrying exactly the last value load unless their primary key was among the records
 //   that carried it when it was stored (boundary deduplication);
-// - records beyond the end value are skipped; a run with an end value is a backfill window and
-//   does not move the stored cursor;
+// - records at or beyond the end value are skipped; a run with an end value is a backfill
+//   window: it starts at the initial value whatever is stored, and does not move the cursor;
 // - a record without the cursor field is rejected with the reason, or loaded (on_null: load).
 // Values compare as numbers when both are numbers, as instants when both parse as timestamps
 // or dates, else as text.
@@ -35,6 +35,11 @@ class RecordCursor {
 
   // The value to send as the start parameter ("" when there is none).
   const std::string& StartValue() const { return start_text_; }
+  // Whether the start value is a number the API sent as a JSON number (or a numeric initial
+  // value): GraphQL variables then get it unquoted.
+  bool StartIsNumber() const { return start_.kind == Value::Kind::kNumber && start_number_; }
+  // Throws UsageError unless `lag` is "" or a duration (a number; 90s, 15m, 2h, 3d).
+  static void ValidateLag(const std::string& lag);
   const IncrementalConfig& config() const { return config_; }
 
   enum class Verdict { kLoad, kSkip, kNullCursor };
@@ -51,7 +56,8 @@ class RecordCursor {
     enum class Kind { kNone, kNumber, kInstant, kText } kind = Kind::kNone;
     double number = 0;
     int64_t micros = 0;
-    std::string text;  // as the API wrote it (strings unquoted)
+    std::string text;          // as the API wrote it (strings unquoted)
+    bool json_number = false;  // the API sent it as a JSON number (not a string)
   };
   static Value FromText(const std::string& text);
   static Value FromJson(simdjson::dom::element value);
@@ -66,6 +72,7 @@ class RecordCursor {
   Value last_, start_, end_;
   std::set<std::string> boundary_keys_;
   std::string start_text_;
+  bool start_number_ = false;
 
   mutable std::mutex mu_;
   Value max_;

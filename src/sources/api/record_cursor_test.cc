@@ -87,6 +87,29 @@ TEST(RecordCursor, EndValueBoundsAWindowAndNeverMovesTheStoredCursor) {
   EXPECT_EQ(cursor.StateJson(), "");
 }
 
+TEST(RecordCursor, ABackfillWindowStartsAtTheInitialValueWhateverIsStored) {
+  IncrementalConfig c = Config();
+  c.initial_value = "2023-01-01T00:00:00Z";
+  c.end_value = "2023-07-01T00:00:00Z";
+  RecordCursor cursor(c, {"id"}, R"({"last_value":"2024-06-01T00:00:00Z","boundary_keys":[]})");
+  EXPECT_EQ(cursor.StartValue(), "2023-01-01T00:00:00Z");
+  EXPECT_EQ(Judge(cursor, {R"({"id":1,"updated_at":"2023-03-01T00:00:00Z"})",
+                           R"({"id":2,"updated_at":"2023-08-01T00:00:00Z"})"}),
+            "LS");
+  EXPECT_EQ(cursor.StateJson(), "");
+}
+
+TEST(RecordCursor, NumbersStayNumbersInTheStateSoGraphqlGetsThemUnquoted) {
+  RecordCursor first(Config("seq"), {}, "");
+  EXPECT_EQ(Judge(first, {R"({"seq":41})", R"({"seq":42})"}), "LL");
+  EXPECT_EQ(first.StateJson().rfind(R"({"last_value":42,)", 0), 0u) << first.StateJson();
+  RecordCursor next(Config("seq"), {}, first.StateJson());
+  EXPECT_EQ(next.StartValue(), "42");
+  EXPECT_TRUE(next.StartIsNumber());
+  RecordCursor text(Config("seq"), {}, R"({"last_value":"42","boundary_keys":[]})");
+  EXPECT_FALSE(text.StartIsNumber());
+}
+
 TEST(RecordCursor, RecordsWithoutACursorAreRejectedOrLoadedAsConfigured) {
   RecordCursor reject(Config(), {}, "");
   EXPECT_EQ(Judge(reject, {R"({"id":1})", R"({"id":2,"updated_at":null})"}), "NN");

@@ -132,22 +132,24 @@ ParentFieldExtractor::ParentFieldExtractor(const std::string& parent_name,
   }
 }
 
-ParentRecord ParentFieldExtractor::Extract(simdjson::dom::element record) const {
-  ParentRecord out;
+bool ParentFieldExtractor::Extract(simdjson::dom::element record, ParentRecord* out,
+                                   std::string* error) const {
+  *out = ParentRecord();
   for (const auto& [name, path] : resolve_) {
     std::optional<simdjson::dom::element> v = path.First(record);
     if (!v || v->is_null()) {
-      throw InputError(
-          "a parent record has no '" + path.text() + "' to fill {" + name +
-          "} of its child resource: " + std::string(simdjson::minify(record)).substr(0, 200));
+      *error = "the record has no '" + path.text() + "' to fill {" + name +
+               "} of a child resource, whose rows for it cannot be fetched";
+      return false;
     }
-    out.resolved.emplace_back(name, JsonScalarText(*v));
+    out->resolved.emplace_back(name, JsonScalarText(*v));
+    out->resolved_json.push_back(simdjson::minify(*v));
   }
   for (const auto& [name, path] : carry_) {
     std::optional<simdjson::dom::element> v = path.First(record);
-    out.carried.emplace_back(name, v ? std::string(simdjson::minify(*v)) : "null");
+    out->carried.emplace_back(name, v ? std::string(simdjson::minify(*v)) : "null");
   }
-  return out;
+  return true;
 }
 
 std::string ParentRecordsToJson(const std::vector<ParentRecord>& records) {
@@ -163,7 +165,12 @@ std::string ParentRecordsToJson(const std::vector<ParentRecord>& records) {
       out += ':';
       AppendJsonString(value, &out);
     }
-    out += "},\"c\":{";
+    out += "},\"j\":[";
+    for (size_t j = 0; j < records[i].resolved_json.size(); j++) {
+      if (j) out += ',';
+      out += records[i].resolved_json[j];
+    }
+    out += "],\"c\":{";
     first = true;
     for (const auto& [name, json] : records[i].carried) {
       if (!first) out += ',';
@@ -194,6 +201,10 @@ std::vector<ParentRecord> ParentRecordsFromJson(const std::string& json) {
       for (auto f : resolved) {
         r.resolved.emplace_back(std::string(f.key), JsonScalarText(f.value));
       }
+    }
+    simdjson::dom::array json;
+    if (item["j"].get_array().get(json) == simdjson::SUCCESS) {
+      for (auto v : json) r.resolved_json.push_back(simdjson::minify(v));
     }
     if (item["c"].get_object().get(carried) == simdjson::SUCCESS) {
       for (auto f : carried) {

@@ -20,6 +20,7 @@ namespace sluice {
 // Fields of a parent record a child needs: placeholder/param values and copied fields.
 struct ParentRecord {
   std::vector<std::pair<std::string, std::string>> resolved;  // name -> scalar text
+  std::vector<std::string> resolved_json;                     // the same values as JSON
   std::vector<std::pair<std::string, std::string>> carried;   // column -> compact JSON
 };
 
@@ -53,8 +54,9 @@ class ParentFieldExtractor {
                        const std::vector<ParentFieldConfig>& resolve,
                        const std::vector<std::string>& carry);
   bool empty() const { return resolve_.empty() && carry_.empty(); }
-  // Throws InputError when a resolve field is missing (a child URL cannot be built without it).
-  ParentRecord Extract(simdjson::dom::element record) const;
+  // False with the reason in *error when a resolve field is missing (the child's request cannot
+  // be built for this record).
+  bool Extract(simdjson::dom::element record, ParentRecord* out, std::string* error) const;
 
  private:
   std::vector<std::pair<std::string, JsonPath>> resolve_;

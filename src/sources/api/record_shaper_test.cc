@@ -64,19 +64,29 @@ TEST(RecordShaper, ParentFieldsGoFirstAndScalarsAreWrapped) {
 TEST(ParentFieldExtractor, ResolvesPlaceholdersAndCarriesFields) {
   ParentFieldExtractor extractor("issues", {{"issue_number", "number"}}, {"id", "user.login"});
   simdjson::dom::parser parser;
-  ParentRecord p = extractor.Extract(
-      parser.parse(std::string(R"({"number":42,"id":9,"user":{"login":"ann"}})")).value());
+  ParentRecord p;
+  std::string error;
+  ASSERT_TRUE(extractor.Extract(
+      parser.parse(std::string(R"({"number":42,"id":9,"user":{"login":"ann"}})")).value(), &p,
+      &error));
   ASSERT_EQ(p.resolved.size(), 1u);
   EXPECT_EQ(p.resolved[0].second, "42");
+  EXPECT_EQ(p.resolved_json, std::vector<std::string>{"42"});  // a number stays a number
   ASSERT_EQ(p.carried.size(), 2u);
   EXPECT_EQ(p.carried[1].first, "_issues_user__login");
   EXPECT_EQ(p.carried[1].second, "\"ann\"");
-  EXPECT_THROW(extractor.Extract(parser.parse(std::string(R"({"id":1})")).value()), Error);
+  ParentRecord missing;
+  EXPECT_FALSE(
+      extractor.Extract(parser.parse(std::string(R"({"id":1})")).value(), &missing, &error));
+  EXPECT_EQ(error,
+            "the record has no 'number' to fill {issue_number} of a child resource, whose "
+            "rows for it cannot be fetched");
   // Pending parents survive a round trip through pipeline state.
   auto back = ParentRecordsFromJson(ParentRecordsToJson({p, p}));
   ASSERT_EQ(back.size(), 2u);
   EXPECT_EQ(back[1].resolved, p.resolved);
   EXPECT_EQ(back[1].carried, p.carried);
+  EXPECT_EQ(back[1].resolved_json, p.resolved_json);
 }
 
 }  // namespace
