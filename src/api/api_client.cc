@@ -73,7 +73,7 @@ std::string ApiClient::UrlFor(const PageRequest& page) const {
                                                           impl_->config.params.end());
   for (const auto& [name, value] : page.params) {
     auto same =
-        std::find_if(params.begin(), params.end(), [&](const auto& p) { return p.first == name; });
+        std::find_if(params.begin(), params.end(), [&n = name](const auto& p) { return p.first == n; });
     if (same != params.end()) {
       same->second = value;
     } else {

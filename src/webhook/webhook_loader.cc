@@ -161,9 +161,10 @@ bool WebhookLoader::LoadBatch() {
     // Bad events go to _sluice_rejects; failing the load would stall every event behind them.
     run.max_bad_rows = std::numeric_limits<uint64_t>::max();
     const std::string spool_id = spool_->id();
-    run.final_state = [&, last] {
+    // clang 14 cannot capture a structured binding: copy the name.
+    run.final_state = [&, last, table_name = std::string(table)] {
       std::vector<StateEntry> state;
-      state.push_back({options_.pipeline, kResource, kTableKeyPrefix + table,
+      state.push_back({options_.pipeline, kResource, kTableKeyPrefix + table_name,
                        SpoolPositionJson(spool_id, next), "", ""});
       if (last) {
         state.push_back(
