@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -473,6 +475,52 @@ TEST_F(WebhookReceiver, RoutesWithIdsNeedAMergingDestinationAndBodiesAreCapped) 
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kUsage) << e.what();
   }
+}
+
+TEST_F(WebhookReceiver, EventsWithoutIdsKeepTheirRootIdsWhenReadInOtherBatches) {
+  config_.routes[1].signature = {};  // /github: unsigned, no id
+  Start();
+  for (int i = 0; i < 3; i++) EXPECT_EQ(Post("/github", "{\"n\":" + std::to_string(i) + "}"), 200);
+  ASSERT_TRUE(StopService());
+  const std::string query = "SELECT n, CAST(_sluice_id AS VARCHAR) FROM gh_events ORDER BY n";
+  const auto first = QueryRows(db_, query);
+  ASSERT_EQ(first.size(), 3u);
+  // The same spool loaded into a fresh database, one event per batch.
+  db_ = (dir_ / "again.duckdb").string();
+  config_.destination = "duckdb:///" + db_;
+  config_.batch_rows = 1;
+  Start();
+  ASSERT_TRUE(StopService());
+  EXPECT_EQ(QueryRows(db_, query), first);
+}
+
+TEST_F(WebhookReceiver, AFailedAppendAnswersAShortReason) {
+  Start();
+  EXPECT_EQ(Post("/open", R"({"id":"a"})"), 200);
+  ASSERT_TRUE(Eventually([&] {
+    return Metric("sluice_webhook_rows_loaded_total", {{"table", "open_events"}}) == 1;
+  }));
+  // The disk fills up: the next append gets EFBIG in the middle of its record.
+  rlimit old;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto previous = ::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = old;
+  small.rlim_cur = service_->spool().bytes_on_disk() + 10;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  auto res = client_->Post("/open", "{\"id\":\"b\",\"pad\":\"" + std::string(100, 'x') + "\"}",
+                           "application/json");
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  ::signal(SIGXFSZ, previous);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->body, "cannot spool the event\n") << "the cause (a path, errno) goes to stderr";
+  int status = 0;
+  EXPECT_EQ(Get("/healthz", &status), "spool: appends fail\n");
+  EXPECT_EQ(status, 503);
+  EXPECT_EQ(Post("/open", R"({"id":"b"})"), 200) << "the retry gets in";
+  EXPECT_EQ(Get("/healthz", &status), "ok\n");
+  ASSERT_TRUE(StopService());
+  EXPECT_EQ(Count("open_events"), "2");
 }
 
 TEST_F(WebhookReceiver, ConfigErrorsAreUsageErrors) {
