@@ -97,8 +97,6 @@ bool PreadAll(int fd, char* out, size_t n, uint64_t offset) {
   return true;
 }
 
-// Reads the record at `offset` (which is below `limit`). Returns false if it is incomplete or its
-// checksum does not match; *length gets its total size.
 bool IsSegmentName(const std::string& name) {
   return name.size() == 20 + std::strlen(kSuffix) && name.ends_with(kSuffix) &&
          name.find_first_not_of("0123456789") == 20;
@@ -121,6 +119,8 @@ bool IntactRecordIn(std::string_view tail, uint64_t max_record) {
   return false;
 }
 
+// Reads the record at `offset` (which is below `limit`). Returns false if it is incomplete or its
+// checksum does not match; *length gets its total size.
 bool ReadRecordAt(int fd, uint64_t offset, uint64_t limit, uint64_t max_record, SpoolRecord* r,
                   uint64_t* length, bool decode) {
   if (limit - offset < kHeaderBytes) return false;
@@ -380,8 +380,8 @@ SpoolPosition EventSpool::Append(const SpoolRecord& record) {
         const int saved = errno;
         // A partial record left behind is cut here (best effort), overwritten by the next
         // append (same offset), and cut again before its segment is closed.
-        if (::ftruncate(active_->fd, off_t(written_.offset)) != 0) {
-        }
+        const int cut = ::ftruncate(active_->fd, off_t(written_.offset));
+        (void)cut;
         errno = saved;
         throw IoError(Errno("cannot write to the spool"));
       }
