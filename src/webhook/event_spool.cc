@@ -139,10 +139,10 @@ bool ReadRecordAt(int fd, uint64_t offset, uint64_t limit, uint64_t max_record, 
   return true;
 }
 
-void SyncDirectory(const std::string& dir) {
+void SyncDirectory(const std::string& dir, const std::function<int(int)>& fsync_hook = nullptr) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) throw IoError(Errno("cannot open spool directory " + dir));
-  const int rc = ::fsync(fd);
+  const int rc = fsync_hook ? fsync_hook(fd) : ::fsync(fd);
   ::close(fd);
   if (rc != 0) throw IoError(Errno("cannot sync spool directory " + dir));
 }
@@ -324,7 +324,7 @@ void EventSpool::OpenSegment(uint64_t segment, bool create) {
   if (file->fd < 0) throw IoError(Errno("cannot open spool segment " + path));
   if (create) {
     try {
-      SyncDirectory(options_.dir);  // the new name must survive a crash too
+      SyncDirectory(options_.dir, options_.dirsync);  // the new name must survive a crash too
     } catch (...) {
       // Left behind, the file would make every later rotation fail with EEXIST.
       ::unlink(path.c_str());

@@ -53,6 +53,8 @@ struct SpoolOptions {
   uint64_t max_record_bytes = 256 << 20;
   // Tests: replaces fdatasync(2) for segment files.
   std::function<int(int)> datasync = nullptr;
+  // Tests: replaces fsync(2) of the directory after a segment is created.
+  std::function<int(int)> dirsync = nullptr;
 };
 
 class EventSpool {

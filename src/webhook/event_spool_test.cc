@@ -372,6 +372,31 @@ TEST(EventSpool, ReadStopsAtTheByteCapButTakesAtLeastOneRecord) {
   EXPECT_EQ(out.size(), 10u);
 }
 
+TEST(EventSpool, AFailedRotationLeavesNoFileBehind) {
+  SpoolDir dir;
+  SpoolOptions options{dir.str()};
+  options.segment_bytes = 120;  // two records
+  bool fail = false;
+  options.dirsync = [&](int fd) {
+    if (fail) {
+      errno = EIO;
+      return -1;
+    }
+    return ::fsync(fd);
+  };
+  EventSpool spool(options);
+  spool.Append(Event(0));
+  spool.Append(Event(1));
+  ASSERT_EQ(dir.Segments().size(), 1u);
+  fail = true;
+  EXPECT_THROW(spool.Append(Event(2)), Error);  // the rotation's directory sync fails
+  EXPECT_EQ(dir.Segments().size(), 1u) << "the new segment file is removed";
+  fail = false;
+  for (int i = 3; i < 10; i++) spool.Append(Event(i));  // rotations work again
+  EXPECT_GT(dir.Segments().size(), 1u);
+  EXPECT_EQ(ReadAll(spool).size(), 9u);
+}
+
 TEST(RecentIds, FailedAndRepeatedClaimsDoNotGrowTheBookkeeping) {
   RecentIds ids(3);
   for (int i = 0; i < 100; i++) {
