@@ -128,6 +128,8 @@ TEST(Serve, SigtermLoadsEverythingSpooledAndExitsZero) {
     ASSERT_EQ(res->status, 200);
   }
   ASSERT_EQ(serve.Terminate(), 0) << serve.Log();
+  EXPECT_NE(serve.Log().find("warning: route /events has no signature"), std::string::npos)
+      << serve.Log();
   EXPECT_EQ(QueryRows(dir.File("hooks.duckdb"),
                       "SELECT count(*), count(DISTINCT _event_id), "
                       "sum(n) FROM events"),
@@ -257,6 +259,7 @@ TEST(Serve, SignatureSecretFromTheSecretsFile) {
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 401);
   ASSERT_EQ(serve.Terminate(), 0) << serve.Log();
+  EXPECT_EQ(serve.Log().find("has no signature"), std::string::npos) << serve.Log();
   EXPECT_EQ(QueryRows(dir.File("hooks.duckdb"), "SELECT id FROM events"),
             std::vector<std::string>{"42"});
 }
@@ -267,6 +270,15 @@ TEST(Serve, BadConfigIsAUsageError) {
   const std::string config = dir.Write("bad.yaml", "listen: 127.0.0.1:0\nroutes: []\n");
   const auto r = RunSluice("serve " + config);
   EXPECT_EQ(r.exit_code, 2) << r.err;
+  // Routes with an id_path load by merge, which files cannot do.
+  const std::string files =
+      dir.Write("files.yaml", "destination: file://" + dir.File("out") +
+                                  "\nlisten: 127.0.0.1:0\nspool_dir: " + dir.File("spool") +
+                                  "\nroutes:\n  - path: /keyed\n"
+                                  "    table: keyed\n    id_path: id\n");
+  const auto f = RunSluice("serve " + files);
+  EXPECT_EQ(f.exit_code, 2) << f.err;
+  EXPECT_NE(f.err.find("/keyed"), std::string::npos) << f.err;
 }
 
 }  // namespace

@@ -55,9 +55,10 @@ class EventSource final : public Source {
       const SpoolRecord& e = events_[i];
       const std::string doc = DocumentWithEventColumns(e);
       // The spool position identifies the event for its root id when it has no event id.
-      const std::string where = e.route + "@" + std::to_string(e.position.segment) + ":" +
+      const std::string where = options_.spool_id + "/" + e.route + "@" +
+                                std::to_string(e.position.segment) + ":" +
                                 std::to_string(e.position.offset);
-      if (builder.AddUnpadded(doc, where, i, 0, &error)) continue;
+      if (builder.AddUnpadded(doc, where, e.position.offset, 0, &error)) continue;
       RejectedRecord r;
       r.table = options_.table;
       r.source = where;
@@ -114,9 +115,12 @@ std::string IsoTimestampMicros(int64_t micros) {
 }
 
 std::string DocumentWithEventColumns(const SpoolRecord& event) {
-  const std::string& body = event.body;
+  // Receivers strip a UTF-8 byte order mark before spooling; spools written before did not.
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  std::string_view body = event.body;
+  if (body.starts_with(kBom)) body.remove_prefix(kBom.size());
   const size_t open = body.find_first_not_of(" \t\r\n");
-  if (open == std::string::npos || body[open] != '{') return body;
+  if (open == std::string::npos || body[open] != '{') return std::string(body);
   std::string doc = "{";
   if (event.has_id) {
     AppendJsonString(kEventIdColumn, &doc);
@@ -129,12 +133,14 @@ std::string DocumentWithEventColumns(const SpoolRecord& event) {
   std::string members;
   if (body.find("\"_event_id\"") != std::string::npos ||
       body.find("\"_received_at\"") != std::string::npos) {
-    if (!RenamedMembers(body, &members)) return body;
+    if (!RenamedMembers(std::string(body), &members)) return std::string(body);
   } else {
     const size_t first = body.find_first_not_of(" \t\r\n", open + 1);
-    if (first == std::string::npos) return body;
+    if (first == std::string::npos) return std::string(body);
     if (body[first] == '}') return doc + "}";
-    return doc + "," + body.substr(first);
+    doc += ',';
+    doc += body.substr(first);
+    return doc;
   }
   return members.empty() ? doc + "}" : doc + "," + members + "}";
 }

@@ -15,6 +15,9 @@ struct EventSourceOptions {
   std::string table;  // normalized root table name
   int max_nesting = 5;
   bool keyed = false;  // root `_sluice_id` from `_event_id` (merge by event id)
+  // Without an event id, the root `_sluice_id` comes from spool id, route and spool position:
+  // unique across spools and stable when a batch is read again.
+  std::string spool_id;
   size_t events_per_chunk = 512;
 };
 

@@ -97,6 +97,28 @@ bool PreadAll(int fd, char* out, size_t n, uint64_t offset) {
   return true;
 }
 
+bool IsSegmentName(const std::string& name) {
+  return name.size() == 20 + std::strlen(kSuffix) && name.ends_with(kSuffix) &&
+         name.find_first_not_of("0123456789") == 20;
+}
+
+// Smallest payload Decode accepts: i64 + u16 + u16 + u8 + u32.
+constexpr uint64_t kMinPayload = 8 + 2 + 2 + 1 + 4;
+
+// True if an intact record starts anywhere in `tail` (bytes after a bad record).
+bool IntactRecordIn(std::string_view tail, uint64_t max_record) {
+  for (size_t at = 0; at + kHeaderBytes + kMinPayload <= tail.size(); at++) {
+    uint32_t length;
+    uint64_t checksum;
+    std::memcpy(&length, tail.data() + at, 4);
+    std::memcpy(&checksum, tail.data() + at + 4, 8);
+    if (length < kMinPayload || length > max_record) continue;
+    if (tail.size() - at - kHeaderBytes < length) continue;
+    if (Checksum(tail.data() + at + kHeaderBytes, length) == checksum) return true;
+  }
+  return false;
+}
+
 // Reads the record at `offset` (which is below `limit`). Returns false if it is incomplete or its
 // checksum does not match; *length gets its total size.
 bool ReadRecordAt(int fd, uint64_t offset, uint64_t limit, uint64_t max_record, SpoolRecord* r,
@@ -117,10 +139,10 @@ bool ReadRecordAt(int fd, uint64_t offset, uint64_t limit, uint64_t max_record, 
   return true;
 }
 
-void SyncDirectory(const std::string& dir) {
+void SyncDirectory(const std::string& dir, const std::function<int(int)>& fsync_hook = nullptr) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) throw IoError(Errno("cannot open spool directory " + dir));
-  const int rc = ::fsync(fd);
+  const int rc = fsync_hook ? fsync_hook(fd) : ::fsync(fd);
   ::close(fd);
   if (rc != 0) throw IoError(Errno("cannot sync spool directory " + dir));
 }
@@ -188,6 +210,13 @@ void EventSpool::LoadOrCreateId() {
       return;
     }
   }
+  // A new id makes every committed position foreign: spooled events would load a second time.
+  for (const auto& entry : std::filesystem::directory_iterator(options_.dir)) {
+    if (IsSegmentName(entry.path().filename().string())) {
+      throw IoError("spool directory " + options_.dir + " has segments but no readable " + path +
+                    "; restore it (or move the segments away) before starting");
+    }
+  }
   std::random_device rd;
   char id[33];
   std::snprintf(id, sizeof id, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
@@ -213,8 +242,7 @@ void EventSpool::Recover(const std::function<void(const SpoolRecord&)>& visit) {
   std::vector<uint64_t> found;
   for (const auto& entry : std::filesystem::directory_iterator(options_.dir)) {
     const std::string name = entry.path().filename().string();
-    if (name.size() != 20 + std::strlen(kSuffix) || !name.ends_with(kSuffix)) continue;
-    if (name.find_first_not_of("0123456789") != 20) continue;
+    if (!IsSegmentName(name)) continue;
     found.push_back(std::stoull(name.substr(0, 20)));
   }
   std::sort(found.begin(), found.end());
@@ -241,19 +269,26 @@ void EventSpool::Recover(const std::function<void(const SpoolRecord&)>& visit) {
     }
     if (offset < size) {
       // Only the newest segment is ever written without a sync to follow; damage elsewhere is
-      // not a crash artefact, and cutting it would lose acknowledged events.
-      if (!newest) {
+      // not a crash artefact, and cutting it would lose acknowledged events. In the newest one,
+      // a torn tail is the bad record and nothing intact after it; an intact record behind
+      // damage was (possibly) acknowledged, so that is corruption too.
+      if (!newest || !TornTail(fd.get(), offset, size)) {
         throw IoError("spool segment " + path + " is corrupt at byte " + std::to_string(offset));
       }
       if (::truncate(path.c_str(), off_t(offset)) != 0) {
         throw IoError(Errno("cannot truncate the torn tail of " + path));
       }
+    }
+    if (newest) {
+      // The previous process may have died between write and fdatasync: its tail is only
+      // durable once synced here, before its ids answer retries as duplicates.
       const int wfd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-      if (wfd < 0 || ::fdatasync(wfd) != 0) {
+      if (wfd < 0 || DataSync(wfd) != 0) {
         if (wfd >= 0) ::close(wfd);
         throw IoError(Errno("cannot sync " + path));
       }
       ::close(wfd);
+      SyncDirectory(options_.dir);
     }
     segments_[segment] = offset;
     bytes_on_disk_ += offset;
@@ -265,13 +300,36 @@ void EventSpool::Recover(const std::function<void(const SpoolRecord&)>& visit) {
   }
 }
 
+int EventSpool::DataSync(int fd) const {
+  return options_.datasync ? options_.datasync(fd) : ::fdatasync(fd);
+}
+
+bool EventSpool::TornTail(int fd, uint64_t offset, uint64_t size) const {
+  char header[kHeaderBytes];
+  if (size - offset < kHeaderBytes || !PreadAll(fd, header, kHeaderBytes, offset)) return true;
+  uint32_t length;
+  std::memcpy(&length, header, 4);
+  if (length <= options_.max_record_bytes && size - offset - kHeaderBytes <= length) {
+    return true;  // the bad record runs to the end of the file
+  }
+  std::string tail(size - offset - 1, '\0');
+  if (!PreadAll(fd, tail.data(), tail.size(), offset + 1)) return false;
+  return !IntactRecordIn(tail, options_.max_record_bytes);
+}
+
 void EventSpool::OpenSegment(uint64_t segment, bool create) {
   const std::string path = SegmentPath(segment);
   auto file = std::make_shared<File>();
   file->fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0644);
   if (file->fd < 0) throw IoError(Errno("cannot open spool segment " + path));
   if (create) {
-    SyncDirectory(options_.dir);  // the new name must survive a crash too
+    try {
+      SyncDirectory(options_.dir, options_.dirsync);  // the new name must survive a crash too
+    } catch (...) {
+      // Left behind, the file would make every later rotation fail with EEXIST.
+      ::unlink(path.c_str());
+      throw;
+    }
     segments_[segment] = 0;
   }
   active_ = std::move(file);
@@ -282,15 +340,33 @@ void EventSpool::OpenSegment(uint64_t segment, bool create) {
 void EventSpool::RotateLocked() {
   // The closed segment is complete on disk before any record goes to the next one, so readers
   // may treat every closed segment as durable up to its end.
-  if (::fdatasync(active_->fd) != 0) throw IoError(Errno("cannot sync the spool"));
+  // Bytes past written_ (a failed append's partial record) would make it look damaged.
+  if (::ftruncate(active_->fd, off_t(written_.offset)) != 0) {
+    throw IoError(Errno("cannot truncate the spool segment"));
+  }
+  if (DataSync(active_->fd) != 0) {
+    // Linux reports a writeback error once: a later sync would succeed without the data.
+    broken_ = true;
+    throw IoError(Errno("cannot sync the spool"));
+  }
   durable_ = std::max(durable_, written_);
   OpenSegment(active_segment_ + 1, true);
 }
 
 SpoolPosition EventSpool::Append(const SpoolRecord& record) {
+  const uint64_t payload = kMinPayload + record.route.size() + record.table.size() +
+                           record.event_id.size() + record.body.size();
+  if (payload > options_.max_record_bytes || payload > 0xFFFFFFFFu ||
+      record.route.size() > 0xFFFF || record.table.size() > 0xFFFF) {
+    // Recovery and Read refuse such a record: it would block the spool.
+    throw IoError("an event of " + std::to_string(payload) +
+                  " bytes exceeds the spool's limit of " +
+                  std::to_string(options_.max_record_bytes));
+  }
   const std::string bytes = Encode(record);
   std::unique_lock<std::mutex> lock(mu_);
   SpoolPosition end;
+  if (broken_) throw IoError("the spool failed to sync earlier; restart the receiver");
   try {
     if (written_.offset > 0 && written_.offset + bytes.size() > options_.segment_bytes) {
       RotateLocked();
@@ -300,8 +376,15 @@ SpoolPosition EventSpool::Append(const SpoolRecord& record) {
       const ssize_t k = ::pwrite(active_->fd, bytes.data() + done, bytes.size() - done,
                                  off_t(written_.offset + done));
       if (k < 0 && errno == EINTR) continue;
-      // A partial record left behind is overwritten by the next append (same offset).
-      if (k <= 0) throw IoError(Errno("cannot write to the spool"));
+      if (k <= 0) {
+        const int saved = errno;
+        // A partial record left behind is cut here (best effort), overwritten by the next
+        // append (same offset), and cut again before its segment is closed.
+        const int cut = ::ftruncate(active_->fd, off_t(written_.offset));
+        (void)cut;
+        errno = saved;
+        throw IoError(Errno("cannot write to the spool"));
+      }
       done += size_t(k);
     }
   } catch (...) {
@@ -315,6 +398,8 @@ SpoolPosition EventSpool::Append(const SpoolRecord& record) {
   end = written_;
   // Group commit: one caller syncs everything written so far; the others wait for it.
   while (durable_ < end) {
+    // After a failed sync, nothing written after durable_ may ever count as durable.
+    if (broken_) throw IoError("the spool failed to sync; restart the receiver");
     if (syncing_) {
       synced_.wait(lock);
       continue;
@@ -323,7 +408,7 @@ SpoolPosition EventSpool::Append(const SpoolRecord& record) {
     const SpoolPosition target = written_;
     const std::shared_ptr<File> file = active_;
     lock.unlock();
-    const int rc = ::fdatasync(file->fd);
+    const int rc = DataSync(file->fd);
     const int saved = errno;
     lock.lock();
     syncing_ = false;
@@ -331,12 +416,13 @@ SpoolPosition EventSpool::Append(const SpoolRecord& record) {
     synced_.notify_all();
     if (rc != 0) {
       healthy_ = false;
+      broken_ = true;
       errno = saved;
       throw IoError(Errno("cannot sync the spool"));
     }
     durable_ = std::max(durable_, target);
   }
-  healthy_ = true;
+  healthy_ = !broken_;
   return end;
 }
 
@@ -354,10 +440,14 @@ SpoolPosition EventSpool::Normalize(SpoolPosition p) {
 }
 
 SpoolPosition EventSpool::Read(SpoolPosition from, size_t max_records,
-                               std::vector<SpoolRecord>* out) {
+                               std::vector<SpoolRecord>* out, uint64_t max_bytes) {
   out->clear();
   SpoolPosition p = Normalize(from);
-  while (out->size() < max_records) {
+  uint64_t bytes = 0;
+  const auto room = [&] {
+    return out->size() < max_records && (out->empty() || bytes < max_bytes);
+  };
+  while (room()) {
     uint64_t limit;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -373,7 +463,7 @@ SpoolPosition EventSpool::Read(SpoolPosition from, size_t max_records,
       continue;
     }
     ReadFd fd(SegmentPath(p.segment));
-    while (p.offset < limit && out->size() < max_records) {
+    while (p.offset < limit && room()) {
       SpoolRecord r;
       uint64_t length = 0;
       if (!ReadRecordAt(fd.get(), p.offset, limit, options_.max_record_bytes, &r, &length, true)) {
@@ -383,6 +473,7 @@ SpoolPosition EventSpool::Read(SpoolPosition from, size_t max_records,
       r.position = p;
       p.offset += length;
       r.next = p;
+      bytes += length;
       out->push_back(std::move(r));
     }
   }

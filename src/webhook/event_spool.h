@@ -51,6 +51,10 @@ struct SpoolOptions {
   uint64_t segment_bytes = 64 << 20;
   // Largest record accepted on recovery; a longer length prefix is a torn or corrupt header.
   uint64_t max_record_bytes = 256 << 20;
+  // Tests: replaces fdatasync(2) for segment files.
+  std::function<int(int)> datasync = nullptr;
+  // Tests: replaces fsync(2) of the directory after a segment is created.
+  std::function<int(int)> dirsync = nullptr;
 };
 
 class EventSpool {
@@ -65,13 +69,18 @@ class EventSpool {
 
   // Appends and returns once the record is on disk (fdatasync done); returns the record's end.
   // Thread-safe; concurrent callers share syncs. Throws IoError (the record may or may not be
-  // in the spool then: the caller must not acknowledge it).
+  // in the spool then: the caller must not acknowledge it). A failed fdatasync breaks the
+  // spool for good (the kernel reports a writeback error only once): every later append
+  // throws and healthy() stays false until the process restarts. A record longer than
+  // max_record_bytes is refused.
   SpoolPosition Append(const SpoolRecord& record);
 
   // Reads up to `max_records` durable records from `from` on, into *out (cleared). Positions
   // at the end of a closed segment continue with the next one. Returns where reading stopped.
   // Throws IoError for a corrupt record before the durable end.
-  SpoolPosition Read(SpoolPosition from, size_t max_records, std::vector<SpoolRecord>* out);
+  // Stops early once the records read hold `max_bytes` (at least one record is read).
+  SpoolPosition Read(SpoolPosition from, size_t max_records, std::vector<SpoolRecord>* out,
+                     uint64_t max_bytes = uint64_t(64) << 20);
   // Moves a position past the ends of closed segments (and onto the oldest segment if it
   // points before it), so equal spool contents give equal positions.
   SpoolPosition Normalize(SpoolPosition position);
@@ -81,7 +90,7 @@ class EventSpool {
   void Release(SpoolPosition position);
 
   // Records ever appended or found on open (monotonic), bytes of all segment files, and
-  // whether the last append failed (cleared by the next successful one).
+  // whether the last append failed (cleared by the next successful one, unless a sync failed).
   uint64_t records_total() const;
   uint64_t bytes_on_disk() const;
   bool healthy() const;
@@ -99,6 +108,9 @@ class EventSpool {
   void Recover(const std::function<void(const SpoolRecord&)>& visit);
   void OpenSegment(uint64_t segment, bool create);
   void RotateLocked();
+  int DataSync(int fd) const;
+  // Whether damage at `offset` of the newest segment is a torn tail (cut) or corruption.
+  bool TornTail(int fd, uint64_t offset, uint64_t size) const;
 
   SpoolOptions options_;
   std::string id_;
@@ -111,6 +123,7 @@ class EventSpool {
   SpoolPosition durable_;  // end of the last fdatasync'd write
   bool syncing_ = false;   // a leader is in fdatasync
   bool healthy_ = true;
+  bool broken_ = false;  // a sync failed: nothing is durable past durable_, ever
   uint64_t records_total_ = 0;
   uint64_t syncs_ = 0;
   uint64_t bytes_on_disk_ = 0;

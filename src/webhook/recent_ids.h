@@ -29,13 +29,7 @@ class RecentIds {
       if (it->second) return Claim::kDuplicate;
       settled_.wait(lock);  // in flight: its outcome decides
     }
-    ids_.emplace(key, false);
-    order_.push_back(key);
-    while (order_.size() > capacity_) {
-      auto old = ids_.find(order_.front());
-      if (old != ids_.end() && old->second) ids_.erase(old);  // never evict one in flight
-      order_.pop_front();
-    }
+    ids_.emplace(key, false);  // in flight: not in order_ (never evicted), at most one per thread
     return Claim::kNew;
   }
   // The claimed event was spooled (remember the id) or not (forget it: a retry must get in).
@@ -43,9 +37,17 @@ class RecentIds {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (spooled) {
-        ids_[key] = true;
+        auto [it, fresh] = ids_.emplace(key, true);
+        if (fresh || !it->second) {
+          it->second = true;
+          order_.push_back(key);  // once per spooled id: only an id in flight gets here
+          while (order_.size() > capacity_) {
+            ids_.erase(order_.front());
+            order_.pop_front();
+          }
+        }
       } else {
-        ids_.erase(key);  // its entry in order_ expires harmlessly
+        ids_.erase(key);
       }
     }
     settled_.notify_all();
@@ -54,9 +56,15 @@ class RecentIds {
   void Remember(const std::string& key) {
     if (Acquire(key) == Claim::kNew) Settle(key, true);
   }
+  // Ids remembered or in flight.
   size_t size() const {
     std::lock_guard<std::mutex> lock(mu_);
     return ids_.size();
+  }
+  // Spooled ids in the eviction order (<= capacity).
+  size_t remembered() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return order_.size();
   }
 
  private:
@@ -64,7 +72,7 @@ class RecentIds {
   mutable std::mutex mu_;
   std::condition_variable settled_;
   std::unordered_map<std::string, bool> ids_;  // id -> spooled (false: in flight)
-  std::deque<std::string> order_;
+  std::deque<std::string> order_;              // spooled ids, oldest first; each exactly once
 };
 
 }  // namespace sluice

@@ -92,7 +92,8 @@ uint64_t WebhookLoader::pending() const {
 void WebhookLoader::UpdateGauges() {
   // Called from request threads too: the gauge may lag the loader by a batch.
   const uint64_t total = spool_->records_total();
-  const uint64_t consumed = initialized_ ? consumed_.load() : 0;
+  // 0 before the first Initialize(); after a failed load, the last known count.
+  const uint64_t consumed = consumed_.load();
   pending_ = total > consumed ? total - consumed : 0;
   metrics_->Set("sluice_webhook_spool_events", {}, double(pending_));
   metrics_->Set("sluice_webhook_spool_bytes", {}, double(spool_->bytes_on_disk()));
@@ -120,7 +121,8 @@ void WebhookLoader::Initialize() {
 
 bool WebhookLoader::LoadBatch() {
   std::vector<SpoolRecord> events;
-  const SpoolPosition next = spool_->Read(read_, options_.batch_rows, &events);
+  const SpoolPosition next =
+      spool_->Read(read_, options_.batch_rows, &events, options_.batch_bytes);
   if (events.empty()) {
     read_ = next;
     return false;
@@ -154,6 +156,7 @@ bool WebhookLoader::LoadBatch() {
     source_options.table = table;
     source_options.max_nesting = settings.max_nesting;
     source_options.keyed = settings.keyed;
+    source_options.spool_id = spool_->id();
     std::unique_ptr<Source> source = MakeEventSource(source_options, std::move(table_events));
     RunOptions run;
     run.workers = 1;
@@ -242,6 +245,9 @@ void WebhookLoader::Run() {
       UpdateGauges();
     } catch (const std::exception& e) {
       destination_.reset();  // reconnect on the next attempt
+      // The commit may have happened (its acknowledgement lost): positions in memory may be
+      // stale, so the retry starts from the committed state.
+      initialized_ = false;
       const std::string message = RedactSecrets(e.what());
       failures++;
       const double cap = std::min(options_.backoff_max_s,

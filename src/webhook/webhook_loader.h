@@ -28,6 +28,8 @@ struct WebhookLoaderOptions {
   std::string pipeline = "webhooks";
   std::string destination;
   uint64_t batch_rows = 1000;
+  uint64_t batch_bytes = uint64_t(64)
+                         << 20;  // a batch stops at this many spooled bytes (>= 1 event)
   double batch_interval_s = 1.0;
   uint64_t max_bad_rows = 1000;
   double backoff_base_s = 0.5, backoff_max_s = 30;

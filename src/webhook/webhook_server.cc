@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <cstdio>
 
 #include "core/error.h"
 #include "pipeline/runner.h"
@@ -21,6 +22,8 @@ constexpr const char* kUnknownRoute = "unknown";
 // Set when a POST handler counted its own answer (before sending it, so a client that got the
 // answer sees the count); the logger counts the answers httplib gives itself (413, ...).
 thread_local bool t_counted = false;
+
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -107,6 +110,25 @@ void WebhookServer::Install() {
   // to let connections beyond the pool's size in.
   s.new_task_queue = [] { return new httplib::ThreadPool(64); };
   s.set_payload_max_length(config_.max_body_bytes);
+  // The payload limit only checks Content-Length: a chunked body (or one inflated from a
+  // Content-Encoding) would be read in full first. Such requests are refused before their body
+  // is read; the logger counts the answer.
+  s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (req.method != "POST") return httplib::Server::HandlerResponse::Unhandled;
+    if (req.has_header("Transfer-Encoding") || !req.has_header("Content-Length")) {
+      res.status = 411;
+      res.set_content("send the body with a Content-Length (no chunked transfer)\n", "text/plain");
+    } else if (req.has_header("Content-Encoding") &&
+               req.get_header_value("Content-Encoding") != "identity") {
+      res.status = 415;
+      res.set_content("compressed bodies (Content-Encoding) are not accepted\n", "text/plain");
+    } else {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    // The body stays unread: the connection cannot carry another request.
+    res.set_header("Connection", "close");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   // Headers and body go out in separate writes; with Nagle each answer would wait for the
   // client's delayed ACK (~40 ms).
   s.set_tcp_nodelay(true);
@@ -121,14 +143,15 @@ void WebhookServer::Install() {
     }
     CountRequest(req.path, res.status);
   });
+  // The reasons (hosts, paths, SQL) go to stderr where they happen, not to HTTP clients.
   s.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     std::string reason;
     if (!spool_->healthy()) {
       res.status = 503;
-      res.set_content("spool: the last append failed\n", "text/plain");
+      res.set_content("spool: appends fail\n", "text/plain");
     } else if (!loader_->healthy(&reason)) {
       res.status = 503;
-      res.set_content("loader: " + reason + "\n", "text/plain");
+      res.set_content("loader: loads fail\n", "text/plain");
     } else {
       res.set_content("ok\n", "text/plain");
     }
@@ -168,9 +191,13 @@ void WebhookServer::HandlePost(const httplib::Request& req, httplib::Response& r
     res.set_content(std::string("signature ") + SignatureStatusName(status) + "\n", "text/plain");
     return;
   }
+  // A UTF-8 byte order mark (signed with the body, so cut only now) is not part of the event.
+  const std::string_view body = std::string_view(req.body).starts_with(kUtf8Bom)
+                                    ? std::string_view(req.body).substr(kUtf8Bom.size())
+                                    : std::string_view(req.body);
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  if (parser.parse(req.body).get(doc) || !doc.is_object()) {
+  if (parser.parse(body.data(), body.size()).get(doc) || !doc.is_object()) {
     res.status = 400;
     res.set_content("the body must be a JSON object\n", "text/plain");
     return;
@@ -178,7 +205,7 @@ void WebhookServer::HandlePost(const httplib::Request& req, httplib::Response& r
   SpoolRecord record;
   record.route = name;
   record.table = route->config.table;
-  record.body = req.body;
+  record.body = std::string(body);
   record.received_at_micros = NowMicros();
   std::string dedup_key;
   if (!route->id_path.empty()) {
@@ -200,8 +227,9 @@ void WebhookServer::HandlePost(const httplib::Request& req, httplib::Response& r
     spool_->Append(record);
   } catch (const std::exception& e) {
     if (!dedup_key.empty()) recent_->Settle(dedup_key, false);  // a retry must get in
+    std::fprintf(stderr, "sluice serve: %s: cannot spool an event: %s\n", name.c_str(), e.what());
     res.status = 503;
-    res.set_content(std::string("cannot spool the event: ") + e.what() + "\n", "text/plain");
+    res.set_content("cannot spool the event\n", "text/plain");
     return;
   }
   if (!dedup_key.empty()) recent_->Settle(dedup_key, true);

@@ -8,16 +8,24 @@
 
 #include "core/error.h"
 #include "core/identifiers.h"
+#include "destinations/filesystem/filesystem_options.h"
 
 namespace sluice {
 
 namespace {
+
+// The spool takes records up to 256 MiB; a body must fit with room to spare.
+constexpr uint64_t kMaxBodyBytesLimit = uint64_t(64) << 20;
 
 void Validate(const WebhookConfig& config) {
   if (config.routes.empty()) throw UsageError("a webhook config needs at least one route");
   if (config.pipeline.empty()) throw UsageError("pipeline must not be empty");
   if (config.spool_dir.empty()) throw UsageError("spool_dir must not be empty");
   if (config.batch_interval_s < 0) throw UsageError("batch_interval_s must be >= 0");
+  if (config.max_body_bytes < 1 || config.max_body_bytes > kMaxBodyBytesLimit) {
+    throw UsageError("max_body_bytes must be 1.." + std::to_string(kMaxBodyBytesLimit) +
+                     " (64 MiB)");
+  }
   std::set<std::string> paths;
   std::map<std::string, bool> keyed;  // table -> has an id_path
   for (size_t i = 0; i < config.routes.size(); i++) {
@@ -35,6 +43,12 @@ void Validate(const WebhookConfig& config) {
       // One table is merged by `_event_id` or appended to, not both.
       throw UsageError(where + ": routes into table " + table +
                        " must all have an id_path or all have none");
+    }
+    if (!r.id_path.empty() && IsFilesystemDestinationUri(config.destination)) {
+      // Events would be acknowledged, then every load refused.
+      throw UsageError(where + " (" + r.path +
+                       ") has an id_path, which loads by merge on `_event_id`; the filesystem "
+                       "destination cannot merge: drop the id_path or use a database destination");
     }
   }
 }
@@ -89,6 +103,14 @@ int RunWebhookService(const WebhookConfig& config) {
   int code = 0;
   {
     WebhookService service(config);
+    for (const WebhookRouteConfig& r : config.routes) {
+      if (r.signature.scheme == SignatureConfig::Scheme::kNone) {
+        std::fprintf(stderr,
+                     "sluice serve: warning: route %s has no signature: anyone who can reach "
+                     "it can add events to table %s\n",
+                     r.path.c_str(), r.table.c_str());
+      }
+    }
     service.Start();
     std::fprintf(stderr, "listening on %s\n", service.url().c_str());
     std::fflush(stderr);

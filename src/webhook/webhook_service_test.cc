@@ -1,8 +1,13 @@
 // The receiver in-process: a real HTTP server on a free port, a real spool and a DuckDB file.
 #include "webhook/webhook_service.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -104,6 +109,32 @@ class WebhookReceiver : public ::testing::Test {
   std::unique_ptr<httplib::Client> client_;
   int port_ = 0;
 };
+
+// Sends `request` as is on a new connection; returns the status of the answer (-1: none).
+int RawRequest(int port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(uint16_t(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == ssize_t(request.size())) {
+    char buf[4096];
+    for (;;) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      answer.append(buf, size_t(n));
+      if (answer.find("\r\n\r\n") != std::string::npos) break;
+    }
+  }
+  ::close(fd);
+  if (answer.rfind("HTTP/1.1 ", 0) != 0 || answer.size() < 12) return -1;
+  return std::stoi(answer.substr(9, 3));
+}
 
 std::string StripeHeader(const std::string& body, int64_t t, const std::string& secret) {
   return "t=" + std::to_string(t) +
@@ -264,7 +295,8 @@ TEST_F(WebhookReceiver, DestinationDownKeepsSpoolingReportsUnhealthyAndRecovers)
     Get("/healthz", &status);
     return status == 503;
   }));
-  EXPECT_NE(Get("/healthz").find("loader: "), std::string::npos);
+  const std::string reason = Get("/healthz");
+  EXPECT_EQ(reason, "loader: loads fail\n") << "details (paths, hosts, SQL) only go to stderr";
   EXPECT_EQ(Post("/open", R"({"id":"d3"})"), 200) << "accepting goes on while loads fail";
   fs::create_directories(missing);
   EXPECT_TRUE(Eventually([&] {
@@ -383,6 +415,112 @@ TEST_F(WebhookReceiver, ABurstOfConnectionsIsServedCompletely) {
   EXPECT_LT(service_->spool().syncs(), 480u) << "concurrent appends share fdatasync calls";
   ASSERT_TRUE(StopService());
   EXPECT_EQ(Count("open_events"), "480");
+}
+
+TEST_F(WebhookReceiver, ChunkedUnsizedAndCompressedBodiesAreRefusedBeforeReading) {
+  config_.max_body_bytes = 100;
+  Start();
+  // Chunked: the Content-Length limit would not see its size.
+  const std::string big(4000, 'x');
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx", big.size() + 9);
+  EXPECT_EQ(RawRequest(port_,
+                       "POST /open HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                       "Content-Type: application/json\r\n\r\n" +
+                           std::string(size) + "\r\n{\"id\":\"" + big + "\"}\r\n0\r\n\r\n"),
+            411);
+  // No length at all (the body runs to the end of the connection).
+  EXPECT_EQ(RawRequest(port_,
+                       "POST /open HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                       "{\"id\":\"nolength\"}"),
+            411);
+  // Compressed: a small Content-Length could inflate to any size.
+  httplib::Headers gzip = {{"Content-Encoding", "gzip"}};
+  EXPECT_EQ(Post("/open", std::string("\x1f\x8b\x08\x00\x00\x00\x00\x00", 8), gzip), 415);
+  EXPECT_EQ(RawRequest(port_,
+                       "POST /open HTTP/1.1\r\nHost: x\r\nContent-Encoding: br\r\n"
+                       "Content-Length: 2\r\n\r\n{}"),
+            415);
+  EXPECT_EQ(Post("/open", R"({"id":"plain"})"), 200) << "a sized, plain body still gets in";
+  EXPECT_EQ(Metric("sluice_webhook_requests_total", {{"route", "/open"}, {"code", "411"}}), 2);
+  EXPECT_EQ(Metric("sluice_webhook_requests_total", {{"route", "/open"}, {"code", "415"}}), 2);
+  ASSERT_TRUE(StopService());
+  EXPECT_EQ(QueryRows(db_, "SELECT _event_id FROM open_events"), std::vector<std::string>{"plain"});
+}
+
+TEST_F(WebhookReceiver, AByteOrderMarkIsCutBeforeSpooling) {
+  Start();
+  EXPECT_EQ(Post("/open", "\xEF\xBB\xBF{\"id\":\"bom\",\"n\":1}"), 200);
+  EXPECT_EQ(Post("/open", "\xEF\xBB\xBF{\"id\":\"bom\",\"n\":2}"), 200) << "a duplicate";
+  ASSERT_TRUE(StopService());
+  EXPECT_EQ(QueryRows(db_, "SELECT _event_id, n FROM open_events"),
+            std::vector<std::string>{"bom|1"});
+  EXPECT_EQ(QueryRows(db_, "SELECT count(*) FROM _sluice_rejects"), std::vector<std::string>{"0"});
+}
+
+TEST_F(WebhookReceiver, RoutesWithIdsNeedAMergingDestinationAndBodiesAreCapped) {
+  config_.destination = "file://" + (dir_ / "files").string();
+  try {
+    WebhookService service(config_);
+    ADD_FAILURE() << "a route with an id_path cannot load into files";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+    EXPECT_NE(std::string(e.what()).find("/stripe"), std::string::npos) << e.what();
+  }
+  config_.destination = "duckdb:///" + db_;
+  config_.max_body_bytes = (64 << 20) + 1;
+  try {
+    WebhookService service(config_);
+    ADD_FAILURE() << "the spool cannot take bodies of any size";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUsage) << e.what();
+  }
+}
+
+TEST_F(WebhookReceiver, EventsWithoutIdsKeepTheirRootIdsWhenReadInOtherBatches) {
+  config_.routes[1].signature = {};  // /github: unsigned, no id
+  Start();
+  for (int i = 0; i < 3; i++) EXPECT_EQ(Post("/github", "{\"n\":" + std::to_string(i) + "}"), 200);
+  ASSERT_TRUE(StopService());
+  const std::string query = "SELECT n, CAST(_sluice_id AS VARCHAR) FROM gh_events ORDER BY n";
+  const auto first = QueryRows(db_, query);
+  ASSERT_EQ(first.size(), 3u);
+  // The same spool loaded into a fresh database, one event per batch.
+  db_ = (dir_ / "again.duckdb").string();
+  config_.destination = "duckdb:///" + db_;
+  config_.batch_rows = 1;
+  Start();
+  ASSERT_TRUE(StopService());
+  EXPECT_EQ(QueryRows(db_, query), first);
+}
+
+TEST_F(WebhookReceiver, AFailedAppendAnswersAShortReason) {
+  Start();
+  EXPECT_EQ(Post("/open", R"({"id":"a"})"), 200);
+  ASSERT_TRUE(Eventually([&] {
+    return Metric("sluice_webhook_rows_loaded_total", {{"table", "open_events"}}) == 1;
+  }));
+  // The disk fills up: the next append gets EFBIG in the middle of its record.
+  rlimit old;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto previous = ::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = old;
+  small.rlim_cur = service_->spool().bytes_on_disk() + 10;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  auto res = client_->Post("/open", "{\"id\":\"b\",\"pad\":\"" + std::string(100, 'x') + "\"}",
+                           "application/json");
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  ::signal(SIGXFSZ, previous);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->body, "cannot spool the event\n") << "the cause (a path, errno) goes to stderr";
+  int status = 0;
+  EXPECT_EQ(Get("/healthz", &status), "spool: appends fail\n");
+  EXPECT_EQ(status, 503);
+  EXPECT_EQ(Post("/open", R"({"id":"b"})"), 200) << "the retry gets in";
+  EXPECT_EQ(Get("/healthz", &status), "ok\n");
+  ASSERT_TRUE(StopService());
+  EXPECT_EQ(Count("open_events"), "2");
 }
 
 TEST_F(WebhookReceiver, ConfigErrorsAreUsageErrors) {
