@@ -341,7 +341,10 @@ TEST_F(WebhookReceiver, RestartLoadsOnlyEventsAfterTheCommittedPosition) {
 TEST_F(WebhookReceiver, RestartBetweenTheLoadsOfOneBatchLoadsEachTableOnce) {
   config_.routes = {WebhookRouteConfig{"/a", "a_events", {}, "", 5},
                     WebhookRouteConfig{"/b", "b_events", {}, "", 5}};
-  config_.batch_interval_s = 0.3;  // both tables' events land in one batch
+  // Both tables' events land in one batch: it closes when all six are spooled (the long interval
+  // keeps a slow machine from cutting it earlier).
+  config_.batch_rows = 6;
+  config_.batch_interval_s = 30;
   {
     // A view where b_events should go: every load of b_events fails.
     DuckDbConnection con(db_);
