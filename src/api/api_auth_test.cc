@@ -10,6 +10,7 @@
 
 #include "api/api_client.h"
 #include "api/test_api_server_test_util.h"
+#include "config/secrets.h"
 #include "core/error.h"
 
 namespace sluice {
@@ -234,6 +235,47 @@ TEST(ApiAuthConfig, EmptyStaticCredentialsAreRefused) {
   EXPECT_THROW(MakeApiAuth(key, nullptr), Error);
   AuthConfig none;
   EXPECT_FALSE(MakeApiAuth(none, nullptr)->OnUnauthorized());
+}
+
+TEST_F(ApiAuthTest, EncodedAndDerivedCredentialsAreRegisteredAsSecrets) {
+  ClearSecretsForTesting();
+  config_.auth.type = AuthConfig::Type::kBasic;
+  config_.auth.username = "user";
+  config_.auth.password = "pass";
+  MakeApiAuth(config_.auth, nullptr);
+  EXPECT_EQ(RedactSecrets("Authorization: Basic dXNlcjpwYXNz"), "Authorization: Basic ***");
+
+  config_.auth = AuthConfig{};
+  config_.auth.type = AuthConfig::Type::kApiKey;
+  config_.auth.location = AuthConfig::Location::kQuery;
+  config_.auth.api_key = "a b&c=d";
+  MakeApiAuth(config_.auth, nullptr);
+  EXPECT_EQ(RedactSecrets("GET /x?api_key=a%20b%26c%3Dd"), "GET /x?api_key=***");
+  ClearSecretsForTesting();
+}
+
+TEST_F(ApiAuthTest, ApiKeyNameDefaultsByLocation) {
+  config_.auth.type = AuthConfig::Type::kApiKey;
+  config_.auth.api_key = "test-key";
+  config_.auth.name = "";
+  server_.set_auth(ApiTestServer::Auth::kApiKeyHeader);
+  EXPECT_EQ(Get(), 200);
+  EXPECT_EQ(server_.log().back().headers.at("x-api-key"), "test-key");
+  config_.auth.location = AuthConfig::Location::kQuery;
+  server_.set_auth(ApiTestServer::Auth::kApiKeyQuery);
+  EXPECT_EQ(Get(), 200);
+  EXPECT_EQ(server_.log().back().query, "api_key=test-key");
+}
+
+TEST_F(OAuth2Test, FetchedTokensAndTheBasicClientCredentialAreRegisteredAsSecrets) {
+  ClearSecretsForTesting();
+  ApiClient client(config_);
+  PageRequest r;
+  r.url = "/items/single";
+  EXPECT_EQ(client.Send(r, "GET", {}).status, 200);
+  EXPECT_EQ(RedactSecrets("body echoed: Bearer tok-1"), "body echoed: Bearer ***");
+  EXPECT_EQ(RedactSecrets("Basic Y2xpZW50OnNlY3JldA=="), "Basic ***");
+  ClearSecretsForTesting();
 }
 
 }  // namespace
