@@ -49,8 +49,9 @@ class QueryKeyAuth : public ApiAuth {
 // fetched again shortly before it expires or after the API said 401.
 class OAuth2ClientCredentials : public ApiAuth {
  public:
-  OAuth2ClientCredentials(AuthConfig config, const HttpClient* http)
-      : config_(std::move(config)), http_(http) {
+  OAuth2ClientCredentials(AuthConfig config, const HttpClient* http,
+                          const std::atomic<bool>* cancelled)
+      : config_(std::move(config)), http_(http), cancelled_(cancelled) {
     if (!http_) {
       owned_http_ = std::make_unique<HttpClient>();
       http_ = owned_http_.get();
@@ -85,6 +86,7 @@ class OAuth2ClientCredentials : public ApiAuth {
     HttpRequest request;
     request.method = "POST";
     request.url = config_.token_url;
+    request.cancelled = cancelled_;
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                        {"Accept", "application/json"}};
     std::string form = "grant_type=client_credentials";
@@ -166,6 +168,7 @@ class OAuth2ClientCredentials : public ApiAuth {
 
   const AuthConfig config_;
   const HttpClient* http_;
+  const std::atomic<bool>* cancelled_;
   std::unique_ptr<HttpClient> owned_http_;
   std::mutex mu_;
   std::string token_, token_type_ = "Bearer";
@@ -179,7 +182,8 @@ class NoAuth : public ApiAuth {
 
 }  // namespace
 
-std::unique_ptr<ApiAuth> MakeApiAuth(const AuthConfig& config, const HttpClient* http) {
+std::unique_ptr<ApiAuth> MakeApiAuth(const AuthConfig& config, const HttpClient* http,
+                                     const std::atomic<bool>* cancelled) {
   switch (config.type) {
     case AuthConfig::Type::kNone:
       return std::make_unique<NoAuth>();
@@ -207,7 +211,7 @@ std::unique_ptr<ApiAuth> MakeApiAuth(const AuthConfig& config, const HttpClient*
     case AuthConfig::Type::kOAuth2ClientCredentials:
       if (config.token_url.empty())
         throw UsageError("auth oauth2_client_credentials: token_url is empty");
-      return std::make_unique<OAuth2ClientCredentials>(config, http);
+      return std::make_unique<OAuth2ClientCredentials>(config, http, cancelled);
   }
   throw Error(ErrorKind::kInternal, "unknown auth type");
 }

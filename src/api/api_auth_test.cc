@@ -278,5 +278,24 @@ TEST_F(OAuth2Test, FetchedTokensAndTheBasicClientCredentialAreRegisteredAsSecret
   ClearSecretsForTesting();
 }
 
+TEST_F(OAuth2Test, CancelAbortsATokenRequestInProgress) {
+  server_.set_auth(ApiTestServer::Auth::kNone);
+  server_.set_delay_ms(2000);  // a token endpoint that takes 2 s to answer
+  config_.auth.token_url = base_ + "/items/cursor";
+  ApiClient client(config_);
+  std::thread canceller([&] {
+    while (server_.data_requests() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    client.Cancel();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  PageRequest r;
+  r.url = "/items/single";
+  EXPECT_THROW(client.Send(r, "GET", {}), Error);
+  canceller.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1800));
+  server_.set_delay_ms(0);
+}
+
 }  // namespace
 }  // namespace sluice

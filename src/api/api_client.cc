@@ -60,7 +60,7 @@ HttpOptions OptionsFor(const ClientConfig& config) {
 
 struct ApiClient::Impl {
   explicit Impl(const ClientConfig& c) : config(c), http(OptionsFor(c)) {
-    auth = MakeApiAuth(config.auth, &http);
+    auth = MakeApiAuth(config.auth, &http, &cancelled);
   }
   ClientConfig config;
   HttpClient http;
