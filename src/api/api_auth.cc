@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "api/url.h"
+#include "config/secrets.h"
 #include "core/error.h"
 
 namespace sluice {
@@ -48,8 +49,9 @@ class QueryKeyAuth : public ApiAuth {
 // fetched again shortly before it expires or after the API said 401.
 class OAuth2ClientCredentials : public ApiAuth {
  public:
-  OAuth2ClientCredentials(AuthConfig config, const HttpClient* http)
-      : config_(std::move(config)), http_(http) {
+  OAuth2ClientCredentials(AuthConfig config, const HttpClient* http,
+                          const std::atomic<bool>* cancelled)
+      : config_(std::move(config)), http_(http), cancelled_(cancelled) {
     if (!http_) {
       owned_http_ = std::make_unique<HttpClient>();
       http_ = owned_http_.get();
@@ -84,6 +86,7 @@ class OAuth2ClientCredentials : public ApiAuth {
     HttpRequest request;
     request.method = "POST";
     request.url = config_.token_url;
+    request.cancelled = cancelled_;
     request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                        {"Accept", "application/json"}};
     std::string form = "grant_type=client_credentials";
@@ -97,9 +100,10 @@ class OAuth2ClientCredentials : public ApiAuth {
       add("client_secret", config_.client_secret);
     } else {
       // RFC 6749 2.3.1: id and secret are form-encoded before they are joined.
-      request.headers.emplace_back("Authorization",
-                                   "Basic " + Base64(UriEncode(config_.client_id, false) + ":" +
-                                                     UriEncode(config_.client_secret, false)));
+      const std::string credential = Base64(UriEncode(config_.client_id, false) + ":" +
+                                            UriEncode(config_.client_secret, false));
+      RegisterSecret(credential);
+      request.headers.emplace_back("Authorization", "Basic " + credential);
     }
     request.body = form;
     HttpResponse response;
@@ -149,7 +153,11 @@ class OAuth2ClientCredentials : public ApiAuth {
       }
     }
     token_ = std::string(token);
+    // An error quoting a response body (an API echoing the request) must not show it.
+    RegisterSecret(token_);
     refresh_at_.reset();
+    // Bounded so the conversion to the clock's integer ticks cannot overflow (1e300, inf).
+    expires_in = std::min(expires_in, 365.0 * 86400);
     if (expires_in > 0) {
       // Refresh early enough that a request in flight does not carry an expiring token.
       const double margin = std::min(60.0, expires_in / 10);
@@ -160,6 +168,7 @@ class OAuth2ClientCredentials : public ApiAuth {
 
   const AuthConfig config_;
   const HttpClient* http_;
+  const std::atomic<bool>* cancelled_;
   std::unique_ptr<HttpClient> owned_http_;
   std::mutex mu_;
   std::string token_, token_type_ = "Bearer";
@@ -173,7 +182,8 @@ class NoAuth : public ApiAuth {
 
 }  // namespace
 
-std::unique_ptr<ApiAuth> MakeApiAuth(const AuthConfig& config, const HttpClient* http) {
+std::unique_ptr<ApiAuth> MakeApiAuth(const AuthConfig& config, const HttpClient* http,
+                                     const std::atomic<bool>* cancelled) {
   switch (config.type) {
     case AuthConfig::Type::kNone:
       return std::make_unique<NoAuth>();
@@ -182,19 +192,26 @@ std::unique_ptr<ApiAuth> MakeApiAuth(const AuthConfig& config, const HttpClient*
       return std::make_unique<StaticHeaderAuth>("Authorization", "Bearer " + config.token);
     case AuthConfig::Type::kApiKey:
       if (config.api_key.empty()) throw UsageError("auth api_key: api_key is empty");
+      // The key travels percent-encoded in a query string: that form is a secret too.
+      if (const std::string encoded = UriEncode(config.api_key, false); encoded != config.api_key) {
+        RegisterSecret(encoded);
+      }
+      // Without a `name`, the default depends on where the key goes.
       if (config.location == AuthConfig::Location::kQuery) {
         return std::make_unique<QueryKeyAuth>(config.name.empty() ? "api_key" : config.name,
                                               config.api_key);
       }
       return std::make_unique<StaticHeaderAuth>(config.name.empty() ? "X-API-Key" : config.name,
                                                 config.api_key);
-    case AuthConfig::Type::kBasic:
-      return std::make_unique<StaticHeaderAuth>(
-          "Authorization", "Basic " + Base64(config.username + ":" + config.password));
+    case AuthConfig::Type::kBasic: {
+      const std::string credential = Base64(config.username + ":" + config.password);
+      RegisterSecret(credential);  // base64 of the password: as secret as the password
+      return std::make_unique<StaticHeaderAuth>("Authorization", "Basic " + credential);
+    }
     case AuthConfig::Type::kOAuth2ClientCredentials:
       if (config.token_url.empty())
         throw UsageError("auth oauth2_client_credentials: token_url is empty");
-      return std::make_unique<OAuth2ClientCredentials>(config, http);
+      return std::make_unique<OAuth2ClientCredentials>(config, http, cancelled);
   }
   throw Error(ErrorKind::kInternal, "unknown auth type");
 }

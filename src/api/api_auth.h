@@ -3,6 +3,7 @@
 // token, API key in a header or the query string, HTTP basic, OAuth2 client credentials (the
 // token is fetched at token_url, cached until shortly before it expires, and fetched again after
 // a 401). Secrets never reach error messages.
+#include <atomic>
 #include <memory>
 
 #include "config/pipeline_config.h"
@@ -20,7 +21,9 @@ class ApiAuth {
   virtual bool OnUnauthorized() { return false; }
 };
 
-// `http` is used for token requests and must outlive the result.
-std::unique_ptr<ApiAuth> MakeApiAuth(const AuthConfig& config, const HttpClient* http);
+// `http` is used for token requests and must outlive the result; so must `cancelled`, which
+// (when set) aborts a token request in progress like HttpRequest::cancelled.
+std::unique_ptr<ApiAuth> MakeApiAuth(const AuthConfig& config, const HttpClient* http,
+                                     const std::atomic<bool>* cancelled = nullptr);
 
 }  // namespace sluice

@@ -10,6 +10,7 @@
 
 #include "api/api_client.h"
 #include "api/test_api_server_test_util.h"
+#include "config/secrets.h"
 #include "core/error.h"
 
 namespace sluice {
@@ -234,6 +235,66 @@ TEST(ApiAuthConfig, EmptyStaticCredentialsAreRefused) {
   EXPECT_THROW(MakeApiAuth(key, nullptr), Error);
   AuthConfig none;
   EXPECT_FALSE(MakeApiAuth(none, nullptr)->OnUnauthorized());
+}
+
+TEST_F(ApiAuthTest, EncodedAndDerivedCredentialsAreRegisteredAsSecrets) {
+  ClearSecretsForTesting();
+  config_.auth.type = AuthConfig::Type::kBasic;
+  config_.auth.username = "user";
+  config_.auth.password = "pass";
+  MakeApiAuth(config_.auth, nullptr);
+  EXPECT_EQ(RedactSecrets("Authorization: Basic dXNlcjpwYXNz"), "Authorization: Basic ***");
+
+  config_.auth = AuthConfig{};
+  config_.auth.type = AuthConfig::Type::kApiKey;
+  config_.auth.location = AuthConfig::Location::kQuery;
+  config_.auth.api_key = "a b&c=d";
+  MakeApiAuth(config_.auth, nullptr);
+  EXPECT_EQ(RedactSecrets("GET /x?api_key=a%20b%26c%3Dd"), "GET /x?api_key=***");
+  ClearSecretsForTesting();
+}
+
+TEST_F(ApiAuthTest, ApiKeyNameDefaultsByLocation) {
+  config_.auth.type = AuthConfig::Type::kApiKey;
+  config_.auth.api_key = "test-key";
+  config_.auth.name = "";
+  server_.set_auth(ApiTestServer::Auth::kApiKeyHeader);
+  EXPECT_EQ(Get(), 200);
+  EXPECT_EQ(server_.log().back().headers.at("x-api-key"), "test-key");
+  config_.auth.location = AuthConfig::Location::kQuery;
+  server_.set_auth(ApiTestServer::Auth::kApiKeyQuery);
+  EXPECT_EQ(Get(), 200);
+  EXPECT_EQ(server_.log().back().query, "api_key=test-key");
+}
+
+TEST_F(OAuth2Test, FetchedTokensAndTheBasicClientCredentialAreRegisteredAsSecrets) {
+  ClearSecretsForTesting();
+  ApiClient client(config_);
+  PageRequest r;
+  r.url = "/items/single";
+  EXPECT_EQ(client.Send(r, "GET", {}).status, 200);
+  EXPECT_EQ(RedactSecrets("body echoed: Bearer tok-1"), "body echoed: Bearer ***");
+  EXPECT_EQ(RedactSecrets("Basic Y2xpZW50OnNlY3JldA=="), "Basic ***");
+  ClearSecretsForTesting();
+}
+
+TEST_F(OAuth2Test, CancelAbortsATokenRequestInProgress) {
+  server_.set_auth(ApiTestServer::Auth::kNone);
+  server_.set_delay_ms(2000);  // a token endpoint that takes 2 s to answer
+  config_.auth.token_url = base_ + "/items/cursor";
+  ApiClient client(config_);
+  std::thread canceller([&] {
+    while (server_.data_requests() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    client.Cancel();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  PageRequest r;
+  r.url = "/items/single";
+  EXPECT_THROW(client.Send(r, "GET", {}), Error);
+  canceller.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1800));
+  server_.set_delay_ms(0);
 }
 
 }  // namespace

@@ -32,8 +32,16 @@ bool HasHeader(const HttpHeaders& headers, const std::string& name) {
                      [&](const auto& h) { return Lower(h.first) == lower; });
 }
 
+// Configured durations are clamped to [0, 1 day] (NaN: 0) before the conversion, which would be
+// undefined for values out of int64 range.
+double ClampSeconds(double seconds) {
+  if (!(seconds > 0)) return 0;
+  return std::min(seconds, 86400.0);
+}
+
 std::chrono::milliseconds Millis(double seconds) {
-  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000)));
+  return std::chrono::milliseconds(
+      static_cast<int64_t>(std::llround(ClampSeconds(seconds) * 1000)));
 }
 
 HttpOptions OptionsFor(const ClientConfig& config) {
@@ -42,9 +50,9 @@ HttpOptions OptionsFor(const ClientConfig& config) {
   options.max_attempts = std::max(1, config.max_attempts);
   options.backoff_base = Millis(config.backoff_base_s);
   options.backoff_max = Millis(config.backoff_max_s);
-  options.connect_timeout =
-      std::chrono::seconds(std::max<int64_t>(1, std::llround(config.connect_timeout_s)));
-  options.timeout = Millis(std::max(0.0, config.timeout_s));
+  options.connect_timeout = std::chrono::seconds(
+      std::max<int64_t>(1, std::llround(ClampSeconds(config.connect_timeout_s))));
+  options.timeout = Millis(config.timeout_s);
   return options;
 }
 
@@ -52,12 +60,13 @@ HttpOptions OptionsFor(const ClientConfig& config) {
 
 struct ApiClient::Impl {
   explicit Impl(const ClientConfig& c) : config(c), http(OptionsFor(c)) {
-    auth = MakeApiAuth(config.auth, &http);
+    auth = MakeApiAuth(config.auth, &http, &cancelled);
   }
   ClientConfig config;
   HttpClient http;
   std::unique_ptr<ApiAuth> auth;
   std::atomic<uint64_t> attempts{0};
+  std::atomic<bool> cancelled{false};
 };
 
 ApiClient::ApiClient(const ClientConfig& config)
@@ -93,6 +102,9 @@ std::string ApiClient::UrlFor(const PageRequest& page) const {
 HttpResponse ApiClient::Send(const PageRequest& page, const std::string& method,
                              const std::map<std::string, std::string>& extra_headers,
                              bool allow_not_found) {
+  if (impl_->cancelled.load()) {
+    throw Error(ErrorKind::kIo, method + " " + UrlForDisplay(UrlFor(page)) + " cancelled");
+  }
   RateLimiter::Slot slot(limiter_.get());
   HttpRequest request;
   request.method = method;
@@ -114,6 +126,12 @@ HttpResponse ApiClient::Send(const PageRequest& page, const std::string& method,
     limiter->AcquireToken();
     impl->attempts++;
     impl->auth->Apply(r);
+  };
+  request.cancelled = &impl_->cancelled;
+  // A server-announced wait (Retry-After, X-RateLimit-Reset on 429/503) holds off every request
+  // of the source, not only the one that got it.
+  request.on_server_wait = [limiter](std::chrono::seconds wait) {
+    limiter->PauseUntil(std::chrono::steady_clock::now() + wait);
   };
   HttpResponse response = impl_->http.Send(request);
   if (response.status == 401 && impl_->auth->OnUnauthorized()) {
@@ -146,6 +164,11 @@ HttpResponse ApiClient::Send(const PageRequest& page, const std::string& method,
               method + " " + UrlForDisplay(request.url) + ": HTTP " +
                   std::to_string(response.status) + (start.empty() ? "" : ": " + start),
               HttpClient::IsRetriableStatus(response.status));
+}
+
+void ApiClient::Cancel() {
+  impl_->cancelled.store(true);
+  limiter_->Cancel();
 }
 
 uint64_t ApiClient::requests_sent() const {

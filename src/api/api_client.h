@@ -2,7 +2,8 @@
 // The HTTP side of an API source: joins base_url, path and parameters, adds headers and
 // credentials, takes a rate-limit token before every attempt, and sends through HttpClient
 // (retries with backoff and jitter on 429/5xx/transport errors, honoring Retry-After and
-// X-RateLimit-Reset). A 401 with OAuth2 refreshes the token once.
+// X-RateLimit-Reset; such a server-announced wait pauses every request of the source through the
+// rate limiter). A 401 with OAuth2 refreshes the token once. Cancel() aborts a load promptly.
 #include <memory>
 #include <string>
 
@@ -27,6 +28,10 @@ class ApiClient {
   // The absolute URL the request goes to (base_url joined, parameters encoded).
   std::string UrlFor(const PageRequest& page) const;
   RateLimiter& limiter() { return *limiter_; }
+  // Aborts the load: Send calls in progress (in a transfer, a backoff or server wait, or waiting
+  // for the rate limiter) and every later one throw a non-retriable IoError "... cancelled"
+  // within a few milliseconds. Thread-safe; cannot be undone.
+  void Cancel();
   uint64_t requests_sent() const;  // attempts, retries included
 
  private:

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <thread>
+
 #include "api/test_api_server_test_util.h"
 #include "api/url.h"
 #include "core/error.h"
@@ -187,6 +190,70 @@ TEST_F(ApiClientTest, PersistentServerErrorsFailRetriably) {
     EXPECT_TRUE(e.retriable());
   }
   EXPECT_EQ(server_.data_requests(), 4);
+}
+
+TEST_F(ApiClientTest, AServerAnnouncedWaitPausesTheOtherThreadsToo) {
+  config_.max_concurrency = 0;
+  server_.FailNext(1, ApiTestServer::Failure::k429RetryAfter);  // Retry-After: 1
+  ApiClient client(config_);
+  std::thread first([&] { EXPECT_EQ(client.Send(Path("single"), "GET", {}).status, 200); });
+  while (server_.data_requests() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const auto got_429 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the 429 is being handled
+  EXPECT_EQ(client.Send(Path("single"), "GET", {}).status, 200);
+  // The second thread's request waited for the pause the first one's 429 announced.
+  EXPECT_GE(SecondsSince(got_429), 0.9);
+  first.join();
+  EXPECT_EQ(server_.data_requests(), 3);
+}
+
+TEST_F(ApiClientTest, CancelEndsALongRetryAfterWaitPromptly) {
+  server_.set_rate_limit_reset_s(60);  // a 429 asking for about a minute
+  server_.FailNext(1, ApiTestServer::Failure::k429RateLimitReset);
+  ApiClient client(config_);
+  std::thread canceller([&] {
+    while (server_.data_requests() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    client.Cancel();
+  });
+  const auto start = Clock::now();
+  try {
+    client.Send(Path("single"), "GET", {});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cancelled"), std::string::npos) << e.what();
+    EXPECT_FALSE(e.retriable());
+  }
+  canceller.join();
+  EXPECT_LT(SecondsSince(start), 0.4);  // the cancel came after ~0.1 s
+  EXPECT_EQ(server_.data_requests(), 1);
+  EXPECT_THROW(client.Send(Path("single"), "GET", {}), Error);  // later calls too
+  EXPECT_EQ(server_.data_requests(), 1);
+}
+
+TEST_F(ApiClientTest, CancelWakesARequestWaitingForTheRateLimiter) {
+  server_.set_quota_exhausted(true);
+  server_.set_rate_limit_reset_s(60);
+  ApiClient client(config_);
+  EXPECT_EQ(client.Send(Path("single"), "GET", {}).status, 200);  // the quota pauses the source
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    client.Cancel();
+  });
+  const auto start = Clock::now();
+  EXPECT_THROW(client.Send(Path("single"), "GET", {}), Error);
+  canceller.join();
+  EXPECT_LT(SecondsSince(start), 0.4);
+  EXPECT_EQ(server_.data_requests(), 1);
+}
+
+TEST_F(ApiClientTest, ExtremeDurationsInTheConfigurationAreClamped) {
+  config_.timeout_s = 1e300;
+  config_.connect_timeout_s = std::numeric_limits<double>::quiet_NaN();
+  config_.backoff_base_s = 1e300;
+  config_.backoff_max_s = -5;
+  ApiClient client(config_);
+  EXPECT_EQ(client.Send(Path("single"), "GET", {}).status, 200);
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #include "api/paginator.h"
 
 #include <cctype>
+#include <cmath>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <set>
 
@@ -44,7 +46,12 @@ std::optional<int64_t> FindInteger(const JsonPath& path, element body, const cha
   double d;
   std::string_view text;
   if (found->get(n) == simdjson::SUCCESS) return n;
-  if (found->get(d) == simdjson::SUCCESS) return static_cast<int64_t>(d);
+  if (found->get(d) == simdjson::SUCCESS) {
+    // A double outside int64's range (1e300, and never NaN or inf in JSON) cannot be converted.
+    if (std::isfinite(d) && d >= -9.2e18 && d <= 9.2e18) return static_cast<int64_t>(d);
+    throw InputError(std::string("paginator: ") + what + " at " + path.text() +
+                     " is out of range: " + simdjson::to_string(*found));
+  }
   if (found->get(text) == simdjson::SUCCESS) {
     try {
       return std::stoll(std::string(text));
@@ -111,12 +118,23 @@ std::vector<std::string> FieldPath(const std::string& text, const char* option) 
   return *names;
 }
 
-// A link whose target is the page it came from would be fetched forever.
+// A link whose target is the page it came from would be fetched forever. Credentials go with
+// every request, so a link to another origin (scheme, host and port; an https -> http downgrade
+// included) than the page's is refused; the page's origin is the first request's, since no link
+// ever left it.
 void FollowLink(const std::string& next, const std::string& base_url, PageRequest* request) {
   const std::string current = JoinUrl(base_url, request->url);
   const std::string resolved = ResolveUrl(current, next);
   if (resolved == current) {
     throw InputError("paginator: the next link points to the page itself");
+  }
+  const std::string from = UrlOrigin(current);
+  const std::string to = UrlOrigin(resolved);
+  if (!from.empty() && to != from) {
+    throw InputError("paginator: refusing to follow a next link to " +
+                     (to.empty() ? std::string("a URL that is not http(s)") : to) +
+                     ", another origin than " + from +
+                     " (credentials are only sent to the API's own origin)");
   }
   request->url = resolved;
 }
@@ -296,9 +314,18 @@ class Offset : public Paginator {
     }
   }
   bool Next(const HttpResponse&, element body, size_t records, PageRequest* request) override {
-    if (records == 0 && config_.stop_after_empty_page) return false;
-    if (static_cast<int64_t>(records) < config_.limit) return false;
-    offset_ += config_.limit;
+    // With a total, the total decides: servers cap page sizes below a requested limit, so a
+    // short page is no end. An empty page still is, unless stop_after_empty_page is false (the
+    // total and maximum_offset then bound the walk). Without a total a short page, empty
+    // included, is the last one.
+    if (records == 0 && (config_.stop_after_empty_page || !total_path_)) return false;
+    if (!total_path_ && static_cast<int64_t>(records) < config_.limit) return false;
+    // A capped page moves the offset by what it held, so no record is skipped.
+    const int64_t step = records > 0 && static_cast<int64_t>(records) < config_.limit
+                             ? static_cast<int64_t>(records)
+                             : config_.limit;
+    if (offset_ > std::numeric_limits<int64_t>::max() - step) return false;
+    offset_ += step;
     if (total_path_) {
       const auto total = FindInteger(*total_path_, body, "total");
       if (!total) {

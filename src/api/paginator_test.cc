@@ -300,5 +300,127 @@ TEST(PageRequest, SetParamReplacesOrAppends) {
   EXPECT_EQ(r.params, (std::vector<std::pair<std::string, std::string>>{{"a", "3"}, {"b", "2"}}));
 }
 
+class PaginatorUnitTest : public ::testing::Test {
+ protected:
+  // Next on a response with this body (and headers) after a page of `records` records.
+  bool Next(Paginator& paginator, const std::string& json, size_t records, PageRequest* request,
+            HttpHeaders headers = {}) {
+    HttpResponse response;
+    response.status = 200;
+    response.headers = std::move(headers);
+    const simdjson::dom::element body = parser_.parse(json).value();
+    return paginator.Next(response, body, records, request);
+  }
+  static std::string Param(const PageRequest& r, const std::string& name) {
+    for (const auto& [n, v] : r.params) {
+      if (n == name) return v;
+    }
+    return "";
+  }
+  simdjson::dom::parser parser_;
+};
+
+TEST_F(PaginatorUnitTest, OffsetWithATotalGoesOnAfterAPageShorterThanTheLimit) {
+  PaginatorConfig p;
+  p.type = PaginatorConfig::Type::kOffset;
+  p.limit = 100;
+  p.total_path = "total";
+  auto paginator = MakePaginator(p, "https://api.example");
+  PageRequest r;
+  r.url = "items";
+  paginator->Init(&r);
+  // The server caps pages at 50: the offset moves by what came, until the total.
+  EXPECT_TRUE(Next(*paginator, R"({"total":120})", 50, &r));
+  EXPECT_EQ(Param(r, "offset"), "50");
+  EXPECT_TRUE(Next(*paginator, R"({"total":120})", 50, &r));
+  EXPECT_EQ(Param(r, "offset"), "100");
+  EXPECT_FALSE(Next(*paginator, R"({"total":120})", 20, &r));
+  // An empty page still ends it, whatever the total says.
+  paginator = MakePaginator(p, "https://api.example");
+  paginator->Init(&r);
+  EXPECT_FALSE(Next(*paginator, R"({"total":120})", 0, &r));
+  // ... unless stop_after_empty_page is false: then the total decides.
+  p.stop_after_empty_page = false;
+  paginator = MakePaginator(p, "https://api.example");
+  r = PageRequest{};
+  paginator->Init(&r);
+  EXPECT_TRUE(Next(*paginator, R"({"total":120})", 0, &r));
+  EXPECT_EQ(Param(r, "offset"), "100");
+  EXPECT_FALSE(Next(*paginator, R"({"total":120})", 0, &r));
+  // Without a total a short page is the last, stop_after_empty_page or not.
+  p.total_path = "";
+  paginator = MakePaginator(p, "https://api.example");
+  paginator->Init(&r);
+  EXPECT_FALSE(Next(*paginator, "{}", 50, &r));
+  paginator = MakePaginator(p, "https://api.example");
+  paginator->Init(&r);
+  EXPECT_FALSE(Next(*paginator, "{}", 0, &r));
+}
+
+TEST_F(PaginatorUnitTest, ATotalOutOfIntegerRangeIsAnInputError) {
+  PaginatorConfig p;
+  p.type = PaginatorConfig::Type::kOffset;
+  p.limit = 2;
+  p.total_path = "total";
+  for (const char* body :
+       {R"({"total":1e300})", R"({"total":-1e300})", R"({"total":"99999999999999999999999"})"}) {
+    auto paginator = MakePaginator(p, "https://api.example");
+    PageRequest r;
+    r.url = "items";
+    paginator->Init(&r);
+    try {
+      Next(*paginator, body, 2, &r);
+      ADD_FAILURE() << body;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInput) << body;
+    }
+  }
+}
+
+TEST_F(PaginatorUnitTest, NextLinksToAnotherOriginAreRefused) {
+  PaginatorConfig json;
+  json.type = PaginatorConfig::Type::kJsonLink;
+  json.next_url_path = "next";
+  auto follow = [&](const std::string& link) {
+    auto paginator = MakePaginator(json, "https://api.example/v1");
+    PageRequest r;
+    r.url = "items";
+    paginator->Init(&r);
+    Next(*paginator, R"({"next":")" + link + R"("})", 1, &r);
+    return r.url;
+  };
+  EXPECT_EQ(follow("https://API.example:443/v1/items?page=2"),
+            "https://API.example:443/v1/items?page=2");
+  EXPECT_EQ(follow("/v1/items?page=2"), "https://api.example/v1/items?page=2");
+  for (const std::string link :
+       {"https://evil.example/v1/items?page=2", "http://api.example/v1/items?page=2",
+        "https://api.example:8443/v1/items", "//evil.example/x",
+        "https://user:pw@evil.example/x?key=sekrit"}) {
+    try {
+      follow(link);
+      ADD_FAILURE() << link;
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      EXPECT_EQ(e.kind(), ErrorKind::kInput);
+      EXPECT_NE(message.find("https://api.example:443"), std::string::npos) << message;
+      EXPECT_NE(message.find("another origin"), std::string::npos) << message;
+      EXPECT_EQ(message.find("sekrit"), std::string::npos) << message;
+      EXPECT_EQ(message.find("pw"), std::string::npos) << message;
+    }
+  }
+  // The same for a Link header.
+  PaginatorConfig header;
+  header.type = PaginatorConfig::Type::kHeaderLink;
+  auto paginator = MakePaginator(header, "https://api.example/v1");
+  PageRequest r;
+  r.url = "items";
+  try {
+    Next(*paginator, "[]", 1, &r, {{"link", "<http://api.example/v1/items?page=2>; rel=\"next\""}});
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("http://api.example:80"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace sluice

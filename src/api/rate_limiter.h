@@ -17,6 +17,9 @@ class RateLimiter {
   void AcquireToken();
   // No request starts before `until`.
   void PauseUntil(std::chrono::steady_clock::time_point until);
+  // Wakes every waiter: AcquireToken and Slot then throw a non-retriable IoError ("cancelled"),
+  // now and from then on.
+  void Cancel();
 
   // Holds one of max_concurrency slots while alive.
   class Slot {
@@ -41,6 +44,7 @@ class RateLimiter {
   std::chrono::steady_clock::time_point paused_until_{};
   int max_concurrency_;
   int in_flight_ = 0;
+  bool cancelled_ = false;
 };
 
 }  // namespace sluice

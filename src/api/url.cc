@@ -1,5 +1,7 @@
 #include "api/url.h"
 
+#include <cctype>
+
 #include "storage/http/http_client.h"
 
 namespace sluice {
@@ -20,6 +22,29 @@ std::string JoinUrl(const std::string& base_url, const std::string& path) {
   if (base_slash && path_slash) return base_url + path.substr(1);
   if (!base_slash && !path_slash) return base_url + "/" + path;
   return base_url + path;
+}
+
+std::string UrlOrigin(const std::string& url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return "";
+  std::string scheme = url.substr(0, scheme_end);
+  for (char& c : scheme) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https") return "";
+  const size_t start = scheme_end + 3;
+  std::string authority = url.substr(start, url.find_first_of("/?#", start) - start);
+  if (const size_t at = authority.rfind('@'); at != std::string::npos) {
+    authority.erase(0, at + 1);
+  }
+  for (char& c : authority) c = char(std::tolower(static_cast<unsigned char>(c)));
+  // A port follows the last ':' unless that ':' is inside an IPv6 literal ("[::1]").
+  const size_t colon = authority.rfind(':');
+  const bool has_port =
+      colon != std::string::npos && authority.find(']', colon) == std::string::npos;
+  std::string host = has_port ? authority.substr(0, colon) : authority;
+  std::string port = has_port ? authority.substr(colon + 1) : "";
+  if (port.empty()) port = scheme == "https" ? "443" : "80";
+  if (host.empty()) return "";
+  return scheme + "://" + host + ":" + port;
 }
 
 std::string ResolveUrl(const std::string& current_url, const std::string& link) {

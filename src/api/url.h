@@ -12,6 +12,10 @@ std::string JoinUrl(const std::string& base_url, const std::string& path);
 // A link as found in a response (absolute, "/abs/path?q", "rel/path", "?q") resolved against
 // the absolute URL of the page it came from (RFC 3986 section 5, without dot segments).
 std::string ResolveUrl(const std::string& current_url, const std::string& link);
+// "scheme://host:port" of an absolute http(s) URL, lower-cased, with the scheme's default port
+// made explicit and any user:password@ dropped ("HTTPS://u:p@Api.Example/x" ->
+// "https://api.example:443"); "" for anything else.
+std::string UrlOrigin(const std::string& url);
 // Decoded-as-is names of the parameters in the URL's query string ("a=1&b" -> {a, b}).
 std::vector<std::string> QueryParamNames(const std::string& url);
 // Appends name=value (both percent-encoded) with '?' or '&', before any '#fragment'.

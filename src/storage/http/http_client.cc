@@ -107,6 +107,35 @@ bool IsRetriableCurlError(CURLcode code) {
   }
 }
 
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* cancelled = static_cast<const std::atomic<bool>*>(user);
+  return cancelled->load() ? 1 : 0;  // non-zero aborts with CURLE_ABORTED_BY_CALLBACK
+}
+
+bool IsCancelled(const HttpRequest& request) {
+  return request.cancelled && request.cancelled->load();
+}
+
+[[noreturn]] void ThrowCancelled(const HttpRequest& request) {
+  throw Error(ErrorKind::kIo, request.method + " " + UrlForDisplay(request.url) + " cancelled");
+}
+
+// Sleeps for `wait`, returning early (false) once the request is cancelled.
+bool SleepUnlessCancelled(const HttpRequest& request, std::chrono::milliseconds wait) {
+  if (!request.cancelled) {
+    std::this_thread::sleep_for(wait);
+    return true;
+  }
+  const auto until = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    if (request.cancelled->load()) return false;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= until) return true;
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(until - now, std::chrono::milliseconds(10)));
+  }
+}
+
 struct Attempt {
   CURLcode code = CURLE_OK;
   std::string curl_error;
@@ -143,6 +172,11 @@ Attempt Perform(const HttpRequest& request, const HttpOptions& options) {
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &attempt.response.headers);
+  if (request.cancelled) {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(request.cancelled));
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
 
   if (request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
@@ -196,10 +230,13 @@ Attempt Perform(const HttpRequest& request, const HttpOptions& options) {
 
 std::chrono::milliseconds Backoff(const HttpOptions& options, int attempt) {
   // Full jitter: uniform in [0, min(max, base * 2^attempt)] spreads clients that failed together.
-  const int64_t cap = std::min<int64_t>(options.backoff_max.count(), options.backoff_base.count()
-                                                                         << std::min(attempt, 20));
+  // Doubling stops once the cap is reached, so neither a huge base nor many attempts overflow.
+  // (A day at most: longer waits are configuration mistakes, and the deadline must not overflow.)
+  const int64_t max = std::clamp<int64_t>(options.backoff_max.count(), 0, 86400000);
+  int64_t cap = std::clamp<int64_t>(options.backoff_base.count(), 0, max);
+  for (int i = 0; i < attempt && cap < max; i++) cap = cap > max / 2 ? max : cap * 2;
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<int64_t> dist(0, std::max<int64_t>(cap, 0));
+  std::uniform_int_distribution<int64_t> dist(0, cap);
   return std::chrono::milliseconds(dist(rng));
 }
 
@@ -278,8 +315,11 @@ HttpResponse HttpClient::Send(HttpRequest request) const {
   for (int attempt = 0;; attempt++) {
     HttpRequest signed_request = request;
     signed_request.headers = unsigned_headers;
+    if (IsCancelled(request)) ThrowCancelled(request);
     if (request.sign) request.sign(signed_request);
+    if (IsCancelled(request)) ThrowCancelled(request);
     Attempt result = Perform(signed_request, options_);
+    if (result.code == CURLE_ABORTED_BY_CALLBACK && IsCancelled(request)) ThrowCancelled(request);
     std::chrono::milliseconds wait = Backoff(options_, attempt);
     if (result.code != CURLE_OK) {
       last_error = result.curl_error;
@@ -302,12 +342,15 @@ HttpResponse HttpClient::Send(HttpRequest request) const {
       }
       if (server_wait >= 0) {
         wait = std::max(wait, std::chrono::milliseconds(server_wait * 1000));
+        if (server_wait > 0 && request.on_server_wait && attempt + 1 < options_.max_attempts) {
+          request.on_server_wait(std::chrono::seconds(server_wait));
+        }
       }
     } else {
       return std::move(result.response);
     }
     if (attempt + 1 >= options_.max_attempts) break;
-    std::this_thread::sleep_for(wait);
+    if (!SleepUnlessCancelled(request, wait)) ThrowCancelled(request);
   }
   throw Error(ErrorKind::kIo,
               request.method + " " + UrlForDisplay(request.url) + " failed after " +

@@ -5,6 +5,7 @@
 // detection of truncated bodies (a
 // response shorter than its Content-Length is retried, never returned); TLS verification on by
 // default; connection reuse (one curl handle per thread).
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -47,6 +48,13 @@ struct HttpRequest {
   // Called before every attempt (so signatures carry a fresh date): may add headers. Gets the
   // request with the url, method, headers and body it will send.
   std::function<void(HttpRequest&)> sign;
+  // Called with the server-announced wait (Retry-After, X-RateLimit-Reset) just before the
+  // client sleeps on it, so a caller can hold off its other requests to the same server too.
+  std::function<void(std::chrono::seconds)> on_server_wait;
+  // When set and true, Send stops promptly: before an attempt, during a backoff or server wait
+  // (polled every few milliseconds) and during a transfer (curl's progress callback), throwing a
+  // non-retriable IoError "... cancelled". Must outlive the call.
+  const std::atomic<bool>* cancelled = nullptr;
 };
 
 struct HttpResponse {

@@ -8,7 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <limits>
 #include <thread>
+#include <vector>
 
 #include "core/error.h"
 #include "storage/http/fault_proxy_test_util.h"
@@ -335,6 +337,99 @@ TEST(HttpClientTimeout, AnAttemptLongerThanTheTotalTimeoutIsAbandonedAndRetried)
   EXPECT_EQ(client.Send(r).body, "ok");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1200));
   EXPECT_EQ(server.requests(), 2);
+}
+
+TEST(HttpClientRateLimit, TheServersWaitIsAnnouncedBeforeTheClientSleepsOnIt) {
+  ScriptedServer server([](int n, httplib::Response& res) {
+    if (n == 1) {
+      res.status = 429;
+      res.set_header("Retry-After", "1");
+      return;
+    }
+    res.set_content("ok", "text/plain");
+  });
+  HttpClient client(FastRetries());
+  HttpRequest r;
+  r.url = server.endpoint() + "/x";
+  std::vector<std::chrono::seconds> announced;
+  r.on_server_wait = [&](std::chrono::seconds wait) {
+    announced.push_back(wait);
+    EXPECT_EQ(server.requests(), 1);  // before the retry
+  };
+  EXPECT_EQ(client.Send(r).body, "ok");
+  EXPECT_EQ(announced, std::vector<std::chrono::seconds>{std::chrono::seconds(1)});
+}
+
+TEST(HttpClientCancel, ACancelledRequestStopsDuringALongServerWait) {
+  ScriptedServer server([](int, httplib::Response& res) {
+    res.status = 503;
+    res.set_header("Retry-After", "60");
+  });
+  HttpClient client(FastRetries());
+  std::atomic<bool> cancelled{false};
+  HttpRequest r;
+  r.url = server.endpoint() + "/x";
+  r.cancelled = &cancelled;
+  std::thread canceller([&] {
+    while (server.requests() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    cancelled = true;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    client.Send(r);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cancelled"), std::string::npos) << e.what();
+    EXPECT_FALSE(e.retriable());
+  }
+  canceller.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(400));
+  EXPECT_EQ(server.requests(), 1);
+  // Already cancelled: nothing is sent.
+  EXPECT_THROW(client.Send(r), Error);
+  EXPECT_EQ(server.requests(), 1);
+}
+
+TEST(HttpClientCancel, ACancelledRequestStopsDuringASlowTransfer) {
+  ScriptedServer server([](int, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    res.set_content("late", "text/plain");
+  });
+  HttpClient client(FastRetries());
+  std::atomic<bool> cancelled{false};
+  HttpRequest r;
+  r.url = server.endpoint() + "/x";
+  r.cancelled = &cancelled;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    cancelled = true;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(client.Send(r), Error);
+  canceller.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start,
+            std::chrono::milliseconds(1800));  // not the 2 s
+}
+
+TEST(HttpClientCancel, HugeBackoffSettingsNeitherOverflowNorSkipTheWait) {
+  ScriptedServer server([](int, httplib::Response& res) { res.status = 500; });
+  HttpOptions options = FastRetries();
+  options.backoff_base = std::chrono::milliseconds(std::numeric_limits<int64_t>::max() / 2);
+  options.backoff_max = std::chrono::milliseconds::max();
+  HttpClient client(options);
+  std::atomic<bool> cancelled{false};
+  HttpRequest r;
+  r.url = server.endpoint() + "/x";
+  r.cancelled = &cancelled;
+  // Full jitter could draw a tiny wait once, but not three times in a row out of up to a day.
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancelled = true;
+  });
+  EXPECT_THROW(client.Send(r), Error);
+  canceller.join();
+  EXPECT_LT(server.requests(), 4);
 }
 
 }  // namespace
