@@ -81,8 +81,8 @@ std::string ApiClient::UrlFor(const PageRequest& page) const {
   std::vector<std::pair<std::string, std::string>> params(impl_->config.params.begin(),
                                                           impl_->config.params.end());
   for (const auto& [name, value] : page.params) {
-    auto same =
-        std::find_if(params.begin(), params.end(), [&n = name](const auto& p) { return p.first == n; });
+    auto same = std::find_if(params.begin(), params.end(),
+                             [&n = name](const auto& p) { return p.first == n; });
     if (same != params.end()) {
       same->second = value;
     } else {
@@ -169,6 +169,11 @@ HttpResponse ApiClient::Send(const PageRequest& page, const std::string& method,
 void ApiClient::Cancel() {
   impl_->cancelled.store(true);
   limiter_->Cancel();
+}
+
+void ApiClient::Resume() {
+  limiter_->Resume();
+  impl_->cancelled.store(false);
 }
 
 uint64_t ApiClient::requests_sent() const {

@@ -32,6 +32,9 @@ class ApiClient {
   // for the rate limiter) and every later one throw a non-retriable IoError "... cancelled"
   // within a few milliseconds. Thread-safe; cannot be undone.
   void Cancel();
+  // Accepts requests again once every cancelled call has returned (the next resource of the
+  // source shares this client, its token bucket and its server-announced pauses).
+  void Resume();
   uint64_t requests_sent() const;  // attempts, retries included
 
  private:

@@ -60,6 +60,11 @@ void RateLimiter::Cancel() {
   cv_.notify_all();
 }
 
+void RateLimiter::Resume() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cancelled_ = false;
+}
+
 RateLimiter::Slot::Slot(RateLimiter* limiter) : limiter_(limiter) {
   if (limiter_->max_concurrency_ <= 0) return;
   std::unique_lock<std::mutex> lock(limiter_->mu_);

@@ -20,6 +20,7 @@ class RateLimiter {
   // Wakes every waiter: AcquireToken and Slot then throw a non-retriable IoError ("cancelled"),
   // now and from then on.
   void Cancel();
+  void Resume();  // undoes Cancel() once no caller waits any more
 
   // Holds one of max_concurrency slots while alive.
   class Slot {

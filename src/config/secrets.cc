@@ -28,12 +28,9 @@ Registry& GetRegistry() {
 
 }  // namespace
 
-void RegisterSecret(const std::string& value) {
-  if (value.empty()) return;
-  // URLs carry secrets percent-encoded (a base64 key's + / =): redact that spelling too.
-  if (const std::string encoded = UriEncode(value, false); encoded != value) {
-    RegisterSecret(encoded);
-  }
+namespace {
+
+void RegisterOne(const std::string& value) {
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mu);
   if (!r.all.insert(value).second || value.size() < kMinRedactedLength) return;
@@ -42,6 +39,16 @@ void RegisterSecret(const std::string& value) {
       r.redacted.begin(), r.redacted.end(), value,
       [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   r.redacted.insert(at, value);
+}
+
+}  // namespace
+
+void RegisterSecret(const std::string& value) {
+  if (value.empty()) return;
+  RegisterOne(value);
+  // URLs carry secrets percent-encoded (a base64 key's + / =): redact that spelling too (once:
+  // encoding the encoded form again would never end).
+  if (const std::string encoded = UriEncode(value, false); encoded != value) RegisterOne(encoded);
 }
 
 std::string RedactSecrets(std::string text) {

@@ -144,6 +144,12 @@ TEST(Secrets, RedactsRegisteredValuesOfFourOrMoreCharacters) {
   EXPECT_EQ(RedactSecrets("s3cr3t"), "s3cr3t");
 }
 
+TEST(Secrets, PercentEncodedSpellingsAreRedactedToo) {
+  RegisterSecret("k3y+with/slash=");
+  EXPECT_EQ(RedactSecrets("GET /items?key=k3y%2Bwith%2Fslash%3D failed; raw k3y+with/slash="),
+            "GET /items?key=*** failed; raw ***");
+}
+
 TEST(Secrets, ThreadSafe) {
   ClearSecretsForTesting();
   std::vector<std::thread> threads;

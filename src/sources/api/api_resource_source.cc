@@ -468,9 +468,15 @@ ApiResourceSource::ApiResourceSource(ApiResourceContext context)
     : impl_(std::make_unique<Impl>(std::move(context))) {}
 
 ApiResourceSource::~ApiResourceSource() {
+  // A load that ends early (failure, too many rejects) must not wait for fetchers sitting in
+  // retries, backoff or a rate-limit pause: cancel their requests, then let the client serve
+  // the next resource.
+  const bool running = impl_->running.load() > 0;
   impl_->cancelled = true;
+  if (running) impl_->ctx.client->Cancel();
   impl_->queue.Cancel();
   for (auto& t : impl_->fetchers) t.join();
+  if (running) impl_->ctx.client->Resume();
 }
 
 const std::vector<InputFile>& ApiResourceSource::files() const {
