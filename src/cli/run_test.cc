@@ -32,6 +32,13 @@ class RunPipeline : public ::testing::Test {
   CommandResult Run(const std::string& extra = "", const std::string& env = "") {
     return RunSluice("run pipeline.yaml --quiet " + extra, dir_.path().string(), env);
   }
+  // Run() and how long it took.
+  CommandResult TimedRun(double* seconds) {
+    const auto start = std::chrono::steady_clock::now();
+    CommandResult r = Run();
+    *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  }
   std::vector<std::string> Query(const std::string& sql) {
     return QueryRows(dir_.File("out.duckdb"), sql);
   }
@@ -160,10 +167,8 @@ TEST_F(RunPipeline, RateLimitsAndServerErrorsAreRetriedWithoutLosingOrDoublingRe
       "  - type: rest_api\n    client:\n      base_url: {BASE}\n      backoff_base_s: 0.05\n"
       "      paginator: {type: offset, limit: 5, total_path: total}\n"
       "    resources:\n      - {name: items, endpoint: /items/offset}\n");
-  const auto start = std::chrono::steady_clock::now();
-  const CommandResult r = Run();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = 0;
+  const CommandResult r = TimedRun(&seconds);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Ids(), Expected(25));
   // Retry-After: 1 and a reset one second ahead were waited out.
@@ -177,10 +182,8 @@ TEST_F(RunPipeline, TheTokenBucketSpacesRequests) {
       "      paginator: {type: page_number, total_path: total_pages}\n"
       "    resources:\n      - {name: items, endpoint: {path: /items/page, params: {per_page: "
       "2}}}\n");
-  const auto start = std::chrono::steady_clock::now();
-  const CommandResult r = Run();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = 0;
+  const CommandResult r = TimedRun(&seconds);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Ids(), Expected(25));
   // 13 pages at 10 per second: at least 1.2 s after the first.
